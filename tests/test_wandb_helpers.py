@@ -1,0 +1,271 @@
+"""Tests for wandb_helpers: mode choice, setup, and reading offline runs back.
+
+Everything runs offline in tmp_path with HOME pointed there too, so the real
+~/.netrc and W&B settings are never read or written.
+"""
+
+import math
+import os
+import socket
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import wandb
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from wandb_helpers import (  # noqa: E402
+    choose_wandb_mode,
+    list_offline_runs,
+    read_offline_run,
+    setup_wandb,
+)
+
+FAKE_KEY = "x" * 40  # W&B keys are 40 characters; this one is never sent anywhere
+
+
+@pytest.fixture
+def clean_env(tmp_path, monkeypatch):
+    """No W&B variables, HOME and cwd in tmp_path, and a fresh W&B singleton."""
+    for name in ["WANDB_MODE", "WANDB_DIR", "WANDB_PROJECT", "WANDB_API_KEY", "NETRC"]:
+        monkeypatch.setenv(name, "")  # so that monkeypatch also undoes setup_wandb's writes
+        monkeypatch.delenv(name)
+    for name in [k for k in os.environ if k.startswith("WANDB_")]:
+        monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    wandb.teardown()  # W&B reads the environment once per process, at its first use
+    yield tmp_path
+    wandb.teardown()
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def write_netrc(path, host):
+    path.write_text(f"machine {host}\n  login user\n  password {FAKE_KEY}\n")
+    path.chmod(0o600)
+    return path
+
+
+# --- choosing the mode ------------------------------------------------------
+
+def test_no_key_means_offline(clean_env, no_network):
+    mode, reason = choose_wandb_mode(environ={"HOME": str(clean_env / "home")})
+    assert mode == "offline"
+    assert "key" in reason
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("online", "online"), ("offline", "offline"), ("disabled", "disabled"),
+    ("dryrun", "offline"), ("run", "online"), (" Offline ", "offline"),
+])
+def test_explicit_wandb_mode_wins(clean_env, no_network, value, expected):
+    # A configured key would otherwise mean online: the explicit choice must win.
+    environ = {"HOME": str(clean_env / "home"), "WANDB_MODE": value, "WANDB_API_KEY": FAKE_KEY}
+    assert choose_wandb_mode(environ=environ)[0] == expected
+
+
+def test_bad_wandb_mode_is_an_error(clean_env):
+    with pytest.raises(ValueError, match=r"WANDB_MODE.*'onlin'.*online.*offline.*disabled"):
+        choose_wandb_mode(environ={"HOME": str(clean_env), "WANDB_MODE": "onlin"})
+
+
+def test_api_key_in_environment_means_online(clean_env, no_network):
+    environ = {"HOME": str(clean_env / "home"), "WANDB_API_KEY": FAKE_KEY}
+    assert choose_wandb_mode(environ=environ)[0] == "online"
+
+
+@pytest.mark.parametrize("host", ["api.wandb.ai", "api.forge.coreweave.com"])
+def test_key_from_wandb_login_means_online(clean_env, no_network, host):
+    netrc_file = write_netrc(clean_env / "netrc", host)
+    environ = {"HOME": str(clean_env / "home")}
+    assert choose_wandb_mode(environ=environ, netrc_path=netrc_file)[0] == "online"
+    # Found where W&B looks when not told: $NETRC, then ~/.netrc.
+    assert choose_wandb_mode(environ={**environ, "NETRC": str(netrc_file)})[0] == "online"
+    write_netrc(clean_env / "home" / ".netrc", host)
+    assert choose_wandb_mode(environ=environ)[0] == "online"
+
+
+def test_netrc_entry_for_another_host_is_not_a_key(clean_env, no_network):
+    netrc_file = write_netrc(clean_env / "netrc", "example.com")
+    environ = {"HOME": str(clean_env / "home")}
+    assert choose_wandb_mode(environ=environ, netrc_path=netrc_file)[0] == "offline"
+    # ... unless W&B is pointed at that host.
+    environ["WANDB_BASE_URL"] = "https://example.com"
+    assert choose_wandb_mode(environ=environ, netrc_path=netrc_file)[0] == "online"
+
+
+def test_colab_secret_means_online(clean_env, no_network):
+    environ = {"HOME": str(clean_env / "home")}
+    assert choose_wandb_mode(environ=environ, colab_secret=FAKE_KEY)[0] == "online"
+
+
+def test_mode_saved_by_wandb_offline_is_respected(clean_env, no_network):
+    settings = clean_env / "home" / ".config" / "wandb" / "settings"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("[default]\nmode = offline\n")
+    environ = {"HOME": str(clean_env / "home"), "WANDB_API_KEY": FAKE_KEY}
+    assert choose_wandb_mode(environ=environ)[0] == "offline"
+    assert choose_wandb_mode(environ={**environ, "WANDB_MODE": "online"})[0] == "online"
+    settings.write_text("[default]\nmode = sometimes\n")
+    with pytest.raises(ValueError, match="sometimes"):
+        choose_wandb_mode(environ=environ)
+
+
+# --- setup_wandb --------------------------------------------------------------
+
+def test_setup_wandb_prints_one_line_and_sets_the_mode(clean_env, capsys):
+    assert setup_wandb(project="demo") == "offline"
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1
+    assert "offline" in out and "wandb login" in out and "wandb sync" in out
+    assert str(clean_env) not in out
+    assert os.environ["WANDB_MODE"] == "offline"
+    assert os.environ["WANDB_PROJECT"] == "demo"
+    assert not Path(os.environ["WANDB_DIR"]).is_absolute()
+
+
+def test_setup_wandb_uses_a_colab_secret(clean_env, monkeypatch, capsys):
+    userdata = types.SimpleNamespace(get=lambda name: FAKE_KEY if name == "WANDB_API_KEY" else None)
+    colab = types.ModuleType("google.colab")
+    colab.userdata = userdata
+    google = types.ModuleType("google")
+    google.colab = colab
+    monkeypatch.setitem(sys.modules, "google", google)
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    assert setup_wandb() == "online"
+    assert os.environ["WANDB_API_KEY"] == FAKE_KEY  # so that wandb.init() need not prompt
+    assert FAKE_KEY not in capsys.readouterr().out
+
+
+SCRIPT = """
+import sys
+sys.path.insert(0, {root!r})
+import wandb, wandb_helpers
+wandb_helpers.setup_wandb(project="no-prompt")
+with wandb.init() as run:
+    wandb.log({{"a": 1}})
+print("finished")
+"""
+
+
+def test_setup_wandb_never_prompts_without_a_terminal(clean_env):
+    # Without setup_wandb this script raises UsageError here (no terminal), and
+    # waits for a key forever in a terminal.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    script = SCRIPT.format(root=str(Path(__file__).resolve().parents[1]))
+    done = subprocess.run([sys.executable, "-c", script], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=300, env=env,
+                          start_new_session=True)
+    assert done.returncode == 0, done.stderr
+    assert "finished" in done.stdout
+    assert str(clean_env) not in done.stdout + done.stderr
+    assert len(list((clean_env / "wandb").glob("offline-run-*"))) == 1
+
+
+# --- reading runs back ----------------------------------------------------------
+
+CONFIG = {"lr": 0.001, "batch_size": 64, "hidden_sizes": [256, 256], "optimizer": "adam"}
+LOGGED = [{"epoch": 0, "train_loss": 2.5, "val_acc": 0.125, "n_correct": 1250},
+          {"epoch": 1, "train_loss": 0.75, "val_acc": 0.8125, "n_correct": 8125},
+          {"epoch": 2, "train_loss": 1 / 3, "val_acc": 0.9, "n_correct": 9000}]
+
+
+def test_round_trip(clean_env, capfd):
+    notebooks = clean_env / "notebooks"  # the notebooks run with cwd = notebooks/
+    notebooks.mkdir()
+    os.chdir(notebooks)
+    setup_wandb(project="round-trip")
+    with wandb.init(config=CONFIG, name="rt", group="g1", job_type="train", tags=["a", "b"]) as run:
+        wandb.config.update({"epochs": 3})
+        for metrics in LOGGED:
+            wandb.log(metrics)
+        wandb.log({"test_acc": 0.875}, step=10)
+        run.summary["best_val_acc"] = 0.95
+    assert str(clean_env) not in capfd.readouterr().err  # W&B's chatter shows relative paths
+
+    (run,) = list_offline_runs()
+    assert (run.name, run.project, run.group, run.job_type) == ("rt", "round-trip", "g1", "train")
+    assert run.tags == ["a", "b"]
+    assert run.config == {**CONFIG, "epochs": 3}
+    assert (run.state, run.exit_code, run.failed) == ("finished", 0, False)
+    assert not run.path.is_absolute()
+
+    history = run.history.set_index("_step")
+    assert list(history.index) == [0, 1, 2, 10]
+    for step, metrics in enumerate(LOGGED):
+        for key, value in metrics.items():
+            assert history.loc[step, key] == value, (step, key)
+    assert history.loc[10, "test_acc"] == 0.875
+    assert math.isnan(history.loc[0, "test_acc"])
+
+    assert run.summary == {**LOGGED[-1], "test_acc": 0.875, "best_val_acc": 0.95}
+
+    # The same run, read from the repo root, by its .wandb file.
+    os.chdir(clean_env)
+    (wandb_file,) = Path("notebooks", run.path).glob("run-*.wandb")
+    again = read_offline_run(wandb_file)
+    assert again.path == Path("notebooks", run.path)
+    assert again.config == run.config and again.summary == run.summary
+    assert again.history.equals(run.history)
+    assert [r.id for r in list_offline_runs("notebooks/wandb", group="g1")] == [run.id]
+    assert list_offline_runs("notebooks/wandb", project="another") == []
+
+
+def test_crashed_run_reads_as_failed(clean_env):
+    setup_wandb()
+    with pytest.raises(ZeroDivisionError):
+        with wandb.init(project="crash"):
+            wandb.log({"loss": 1.0})
+            1 / 0
+    (run,) = list_offline_runs()
+    assert run.state == "failed"
+    assert run.exit_code not in (0, None)
+    assert run.failed
+    assert list(run.history["loss"]) == [1.0]
+
+
+KILLED = """
+import os, sys
+sys.path.insert(0, {root!r})
+import wandb, wandb_helpers
+wandb_helpers.setup_wandb()
+wandb.init(project="killed")
+wandb.log({{"loss": 1.0}})
+os._exit(3)
+"""
+
+
+def test_killed_run_reads_as_failed(clean_env):
+    # A killed process never writes its exit record (nor, often, anything else).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    script = KILLED.format(root=str(Path(__file__).resolve().parents[1]))
+    subprocess.run([sys.executable, "-c", script], stdin=subprocess.DEVNULL, env=env,
+                   capture_output=True, timeout=300)
+    (folder,) = (clean_env / "wandb").glob("offline-run-*")
+    run = read_offline_run(folder)
+    assert run.exit_code is None and run.failed
+    assert folder.name.endswith(run.id)
+
+
+def test_reading_something_else_is_a_clear_error(clean_env):
+    with pytest.raises(FileNotFoundError, match="no-such-run"):
+        read_offline_run("wandb/no-such-run")
+    fake = clean_env / "wandb" / "offline-run-fake" / "run-fake.wandb"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("not a transaction log\n")
+    with pytest.raises(RuntimeError, match="run-fake.wandb"):
+        read_offline_run(fake.parent)
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        list_offline_runs("nowhere")
