@@ -1,0 +1,726 @@
+"""W&B sweeps without a W&B account: the same YAML and ``train()``, run by a local controller.
+
+With an account, ``sweep()`` and ``agent()`` are ``wandb.sweep`` and ``wandb.agent``.
+Otherwise (``WANDB_MODE`` is not ``online``) a local controller built on Optuna runs
+the sweep: each trial is an ordinary offline W&B run (``wandb sync`` uploads it later),
+handed its hyperparameters exactly the way W&B's own agent hands them over, so the
+reader's ``wandb.init(config=None)`` / ``wandb.config`` code runs unchanged.
+
+Sweep state lives in ``.sweeps/<sweep_id>/`` under the working directory::
+
+    sweep.yaml           the validated config, project, entity and random seed
+    journal.log          Optuna's JournalStorage: every trial, its params and outcome
+    claim.lock           serialises agents (several processes may share one sweep)
+    params/config-<run_id>.yaml   the values handed to wandb.init, as W&B's agent writes them
+
+Command line, mirroring ``wandb sweep`` and ``wandb agent``::
+
+    python -m local_sweeps sweep sweep_configs/grid.yaml --project mnist-sweeps
+    python -m local_sweeps agent SWEEP_ID --function my_module:train --count 5
+    python -m local_sweeps results SWEEP_ID
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import importlib
+import math
+import os
+import secrets
+import socket
+import string
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import wandb
+import yaml
+from optuna.trial import TrialState
+from wandb.sdk.lib import config_util
+
+import sweep_config
+from sweep_config import SweepConfigError, validate_config
+
+__all__ = ["sweep", "agent", "results", "sweep_results", "api_sweep_results",
+           "SweepConfigError", "SweepNotFoundError", "MAX_CONSECUTIVE_FAILURES"]
+
+SWEEPS_DIR = Path(".sweeps")
+# Stop an agent after this many failed trials in a row: a train() that is broken
+# fails every time, so going on would only burn the sweep. (W&B's agent stops at
+# 3 failures in its first minute and at 5 failed runs in a row at its start.)
+MAX_CONSECUTIVE_FAILURES = 3
+# W&B's environment variables, as its agent (wandb/agents/pyagent.py) sets them.
+_TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
+              "WANDB_ENTITY", "WANDB_DIR")
+
+
+class SweepNotFoundError(LookupError):
+    """No local sweep has this id."""
+
+
+def _online():
+    return os.environ.get("WANDB_MODE") == "online"
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+@contextlib.contextmanager
+def _quiet_optuna():
+    """Hide Optuna's INFO lines ("A new study created..."): readers see ours instead."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+@contextlib.contextmanager
+def _file_lock(path):
+    """An exclusive lock between processes; agents hold it only to claim a trial."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: Optuna's portable lock file
+        lock = optuna.storages.journal.JournalFileOpenLock(str(path))
+        lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------------------
+# A sweep on disk
+# ---------------------------------------------------------------------------
+
+class _LocalSweep:
+    """The on-disk state of one local sweep, and its Optuna study."""
+
+    def __init__(self, sweep_id):
+        # Accept W&B's "entity/project/id" spelling too; locally only the id matters.
+        sweep_id = str(sweep_id).rstrip("/").split("/")[-1]
+        self.id = sweep_id
+        self.dir = SWEEPS_DIR / sweep_id
+        meta_path = self.dir / "sweep.yaml"
+        if not meta_path.is_file():
+            known = sorted(p.name for p in SWEEPS_DIR.glob("*") if (p / "sweep.yaml").is_file())
+            known_text = ", ".join(known) if known else "none yet; create one with sweep()"
+            raise SweepNotFoundError(f"no local sweep {sweep_id!r} in {SWEEPS_DIR}/ under the "
+                                     f"working directory; known sweeps: {known_text}")
+        with open(meta_path) as f:
+            meta = yaml.safe_load(f)
+        self.config = meta["config"]
+        self.project, self.entity, self.seed = meta["project"], meta["entity"], meta["seed"]
+        self.method = self.config["method"]
+        self.metric = self.config.get("metric")
+        self.storage = optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(self.dir / "journal.log")))
+
+    def lock(self):
+        return _file_lock(self.dir / "claim.lock")
+
+    def study(self, sampler=None):
+        with _quiet_optuna():
+            return optuna.load_study(study_name=self.id, storage=self.storage, sampler=sampler)
+
+    def trials(self):
+        return self.study().get_trials(deepcopy=False)
+
+
+    def record(self, study, number, state, interrupted=False, end=None, **fields):
+        """Store a trial's outcome in its user attrs, then finish it in Optuna."""
+        storage = self.storage
+        trial_id = storage.get_trial_id_from_study_id_trial_number(
+            storage.get_study_id_from_name(self.id), number)
+        start = storage.get_trial(trial_id).user_attrs.get("start")
+        end = end or _now()
+        fields = {k: v for k, v in fields.items() if v is not None}
+        fields.update(state=state, end=end.isoformat(), interrupted=interrupted)
+        if start:
+            fields["runtime"] = (end - datetime.datetime.fromisoformat(start)).total_seconds()
+        for key, value in fields.items():
+            storage.set_trial_user_attr(trial_id, key, value)
+        value = fields.get("metric")
+        if state == "finished" and not self.metric:
+            # Optuna needs an objective value; a sweep without a metric has none,
+            # and grid/random search never reads it. Results show no metric column.
+            study.tell(number, 0.0)
+        elif state == "finished" and value is not None and math.isfinite(value):
+            study.tell(number, value)
+        elif state == "stopped":
+            study.tell(number, state=TrialState.PRUNED)
+        else:
+            # Failed, or finished with a NaN/inf metric: samplers must not learn from it.
+            study.tell(number, state=TrialState.FAIL)
+
+
+def _new_id():
+    """An 8-character base-36 id, like W&B's sweep and run ids."""
+    alphabet = string.ascii_lowercase + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def sweep(config, entity=None, project=None):
+    """Create a sweep, like ``wandb.sweep``, and return its id.
+
+    Parameters
+    ----------
+    config : dict or str or Path
+        A W&B sweep configuration, or the path of its YAML file.
+    entity, project : str, optional
+        Where the sweep's runs go; default: the config's ``entity`` / ``project``.
+
+    Returns
+    -------
+    str
+        The sweep id, for ``agent()``.
+
+    Raises
+    ------
+    SweepConfigError
+        Offline, for any config the local controller cannot run (checked here,
+        before any trial).
+    """
+    if _online():
+        return wandb.sweep(sweep_config.load_config(config), entity=entity, project=project)
+    config = validate_config(config)
+    sweep_id = _new_id()
+    while (SWEEPS_DIR / sweep_id).exists():
+        sweep_id = _new_id()
+    folder = SWEEPS_DIR / sweep_id
+    (folder / "params").mkdir(parents=True)
+    # The seed makes a sweep's search repeatable from its state, whatever the clock.
+    meta = {"id": sweep_id, "created": _now().isoformat(timespec="seconds"),
+            "project": project or config.get("project"), "entity": entity or config.get("entity"),
+            "seed": secrets.randbelow(2**31), "config": config}
+    direction = (config.get("metric") or {}).get("goal", "minimize")
+    storage = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(folder / "journal.log")))
+    with _quiet_optuna():
+        optuna.create_study(storage=storage, study_name=sweep_id, direction=direction)
+    with open(folder / "sweep.yaml", "w") as f:  # written last: its presence means "ready"
+        yaml.safe_dump(meta, f, sort_keys=False)
+    size = ""
+    if config["method"] == "grid":
+        size = f", {len(sweep_config.grid_points(config))} grid points"
+    print(f"Created local sweep {sweep_id} ({config['method']}{size}) in {folder}/")
+    return sweep_id
+
+
+# ---------------------------------------------------------------------------
+# The agent
+# ---------------------------------------------------------------------------
+
+class _Agent:
+    """Claims trials of one sweep and runs them one after another in this process."""
+
+    def __init__(self, sweep_id, function, count, entity, project, max_failures):
+        self.sweep = _LocalSweep(sweep_id)
+        self.function = function
+        self.count = count
+        self.entity = entity or self.sweep.entity
+        self.project = project or self.sweep.project
+        self.max_failures = max_failures
+        self.agent_id = f"{socket.gethostname()}:{os.getpid()}"
+        self.space = sweep_config.search_space(self.sweep.config)
+
+    # -- claiming ------------------------------------------------------------
+
+    def _sampler(self, agent_number):
+        # Each agent gets its own seed: two agents with one seed would draw the
+        # same random points; the first agent's draws stay repeatable.
+        seed = self.sweep.seed + agent_number
+        if self.sweep.method == "bayes":
+            return optuna.samplers.TPESampler(seed=seed)
+        return optuna.samplers.RandomSampler(seed=seed)
+
+    def _reap_stale(self, study):
+        """Mark trials whose agent process is gone (killed, crashed) as interrupted."""
+        if os.name != "posix":
+            return  # os.kill(pid, 0) would end the process on Windows
+        host = socket.gethostname()
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            agent_host, _, pid = t.user_attrs.get("agent", "").rpartition(":")
+            if agent_host != host or not pid.isdigit():
+                continue
+            # This process runs one trial at a time, so a running trial of its own
+            # while it claims the next one was left behind by an earlier agent().
+            alive = int(pid) != os.getpid()
+            if alive:
+                try:
+                    os.kill(int(pid), 0)
+                except ProcessLookupError:
+                    alive = False
+                except PermissionError:
+                    pass
+            if not alive:
+                self.sweep.record(study, t.number, "failed", interrupted=True,
+                                  error="the agent running this trial ended without finishing it")
+
+    def _finished_reason(self, trials):
+        """Why the sweep as a whole is over, or None."""
+        counted = [t for t in trials if not t.user_attrs.get("interrupted")]
+        metric = self.sweep.metric or {}
+        if "target" in metric:
+            sign = 1 if metric["goal"] == "maximize" else -1
+            for t in counted:
+                value = t.user_attrs.get("metric")
+                if t.user_attrs.get("state") == "finished" and value is not None \
+                        and sign * (value - metric["target"]) >= 0:
+                    return (f"trial {t.number} reached the target {metric['name']}="
+                            f"{metric['target']}: sweep finished")
+        cap = self.sweep.config.get("run_cap")
+        if cap is not None and len(counted) >= cap:
+            return f"run_cap={cap} reached: sweep finished"
+        return None
+
+    def _claim(self, study):
+        """Create this agent's next trial (call under the lock), or give a reason to stop."""
+        trials = study.get_trials(deepcopy=False)
+        reason = self._finished_reason(trials)
+        if reason:
+            return None, reason
+        if self.sweep.method == "grid":
+            points = sweep_config.grid_points(self.sweep.config)
+            # A point is taken by any trial that did not end by interruption: each
+            # point runs exactly once, and an interrupted one runs again on resume.
+            taken = {t.user_attrs["grid_index"] for t in trials
+                     if "grid_index" in t.user_attrs and t.state != TrialState.WAITING
+                     and not t.user_attrs.get("interrupted")}
+            free = [i for i in range(len(points)) if i not in taken]
+            if not free:
+                running = sum(t.state == TrialState.RUNNING for t in trials)
+                return None, ("every grid point has run: sweep finished" if not running else
+                              f"every grid point is taken ({running} still running elsewhere)")
+            # Enqueue-then-ask under the lock makes the claim atomic; a point left
+            # enqueued by a process killed in between is simply asked for now.
+            if not any(t.state == TrialState.WAITING for t in trials):
+                study.enqueue_trial(points[free[0]], user_attrs={"grid_index": free[0]})
+        return study.ask(fixed_distributions=self.space), None
+
+    # -- running -------------------------------------------------------------
+
+    def run(self):
+        sweep = self.sweep
+        with sweep.lock():
+            study = sweep.study()
+            agent_number = study.user_attrs.get("agents", 0)
+            study.set_user_attr("agents", agent_number + 1)
+        study = sweep.study(sampler=self._sampler(agent_number))
+        metric = sweep.metric
+        goal = f", {metric['goal']} {metric['name']}" if metric else ""
+        print(f"Agent on local sweep {sweep.id} ({sweep.method}{goal}); "
+              f"count={self.count if self.count is not None else 'until the sweep is done'}")
+        ran, failures_in_a_row, stop_reason = 0, 0, None
+        try:
+            while self.count is None or ran < self.count:
+                with sweep.lock():
+                    self._reap_stale(study)
+                    trial, stop_reason = self._claim(study)
+                    if trial is None:
+                        break
+                    run_id = _new_id()
+                    config = sweep_config.decode(sweep.config, trial.params)
+                    for key, value in {"run_id": run_id, "agent": self.agent_id, "config": config,
+                                       "state": "running", "start": _now().isoformat()}.items():
+                        trial.set_user_attr(key, value)
+                ran += 1
+                outcome = self._run_trial(study, trial.number, run_id, config)
+                print(_trial_line(trial.number, config, outcome, metric))
+                if outcome.get("interrupted"):
+                    raise KeyboardInterrupt
+                if outcome["state"] != "failed":
+                    failures_in_a_row = 0
+                    continue
+                failures_in_a_row += 1
+                if failures_in_a_row >= self.max_failures:
+                    stop_reason = (f"{failures_in_a_row} trials failed in a row, so the agent "
+                                   f"stopped; see the errors in sweep_results('{sweep.id}'), fix "
+                                   f"train() and run the agent again")
+                    break
+        except KeyboardInterrupt:
+            stop_reason = f"interrupted; agent('{sweep.id}', ...) resumes the sweep"
+        finally:
+            # As pyagent does after its last job: a later plain wandb.init() must not
+            # inherit the last trial's settings.
+            wandb.teardown()
+        if stop_reason is None:
+            stop_reason = f"count={self.count} reached"
+        print(f"Agent done after {ran} trial(s): {stop_reason}.")
+        return ran
+
+    def _run_trial(self, study, number, run_id, config):
+        """Run the user's function as one W&B run with this config; record the outcome."""
+        sweep = self.sweep
+        param_path = sweep.dir / "params" / f"config-{run_id}.yaml"
+        # W&B's agent writes {key: {value: ...}} and points WANDB_SWEEP_PARAM_PATH at
+        # it; wandb.init() reads it into run.config (wandb_setup.py, wandb_init.py).
+        config_util.save_config_file_from_dict(
+            str(param_path), {key: {"value": value} for key, value in config.items()})
+        saved = {key: os.environ.get(key) for key in _TRIAL_ENV}
+        os.environ.update({"WANDB_SWEEP_PARAM_PATH": str(param_path.resolve()),
+                           "WANDB_RUN_ID": run_id, "WANDB_RUN_GROUP": f"sweep-{sweep.id}"})
+        if self.project:
+            os.environ["WANDB_PROJECT"] = self.project
+        if self.entity:
+            os.environ["WANDB_ENTITY"] = self.entity
+        # WANDB_SWEEP_ID stays unset: the id is local, and `wandb sync` of a run naming
+        # a sweep the server does not know fails ("sweep ... not found", wandb#8115).
+        # A relative WANDB_DIR makes W&B print wandb/offline-run-..., not an absolute path.
+        os.environ.setdefault("WANDB_DIR", ".")
+        wandb_dir = Path(os.environ["WANDB_DIR"])
+        error, interrupted = None, False
+        try:
+            # W&B's setup singleton read the environment when it was created; without
+            # a teardown the next wandb.init() would reuse the previous trial's config.
+            wandb.teardown()
+            self.function()
+        except KeyboardInterrupt:
+            error, interrupted = "KeyboardInterrupt: the trial was interrupted", True
+        except Exception:
+            error = traceback.format_exc()
+        try:
+            if wandb.run is not None:  # pyagent finishes a run the function left open
+                wandb.finish(exit_code=1 if error else 0)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        end = _now()
+        outcome = _read_outcome(wandb_dir, run_id, sweep.metric, error)
+        outcome["interrupted"] = interrupted
+        sweep.record(study, number, end=end, **outcome)
+        return outcome
+
+
+def _read_outcome(wandb_dir, run_id, metric, error):
+    """A trial's state, metric, epochs and steps, read back from its offline run files."""
+    from wandb_helpers import read_offline_run
+
+    found = sorted(wandb_dir.glob(f"wandb/*run-*-{run_id}")) + \
+        sorted(wandb_dir.glob(f".wandb/*run-*-{run_id}"))
+    if not found:
+        return {"state": "failed", "error": error or "train() started no W&B run; call "
+                "wandb.init() (local sweeps read each trial's results from its run files)"}
+    outcome = {"run_dir": os.path.relpath(found[-1])}
+    try:
+        run = read_offline_run(found[-1])
+    except (OSError, RuntimeError) as e:
+        return {**outcome, "state": "failed", "error": error or f"could not read the run: {e}"}
+    history = run.history
+    outcome["steps"] = len(history)
+    if metric:
+        name = metric["name"]
+        # Epochs = the times the metric was logged: what hyperband counts as iterations.
+        outcome["epochs"] = int(history[name].notna().sum()) if name in history else 0
+        # W&B's sweep metric is the run summary's value (by default the last logged).
+        value = run.summary.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            outcome["metric"] = float(value)
+    else:
+        outcome["epochs"] = len(history)
+    if error is None and run.failed:
+        error = f"the W&B run ended with state {run.state!r} and exit code {run.exit_code}"
+    if error is None and metric and "metric" not in outcome:
+        logged = ", ".join(c for c in history.columns if c != "_step") or "nothing"
+        error = f"train() never logged the sweep metric {metric['name']!r} (it logged: {logged})"
+    return {**outcome, "state": "failed" if error else "finished", "error": error}
+
+
+def _flatten(config, prefix=""):
+    flat = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _short(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _trial_line(number, config, outcome, metric):
+    """The one line a reader sees per trial, e.g. ``trial 3  lr=0.01 ...  ->  val_acc=0.91``."""
+    params = " ".join(f"{k}={_short(v)}" for k, v in _flatten(config).items())
+    if outcome["state"] == "failed":
+        last = (outcome.get("error") or "").strip().splitlines() or ["?"]
+        result = f"failed: {last[-1]}"
+    elif metric:
+        value = outcome.get("metric")
+        result = f"{metric['name']}={_short(value) if value is not None else 'none'}"
+        if outcome["state"] == "stopped":
+            result = f"stopped by hyperband after {outcome.get('epochs')} epochs, {result}"
+    else:
+        result = "finished"
+    return f"trial {number}  {params}  ->  {result}"
+
+
+def agent(sweep_id, function=None, entity=None, project=None, count=None,
+          max_consecutive_failed_runs=None):
+    """Run trials of a sweep in this process, like ``wandb.agent``.
+
+    Parameters
+    ----------
+    sweep_id : str
+        The id ``sweep()`` returned (W&B's ``entity/project/id`` form is accepted).
+    function : callable
+        The training function, called with no arguments once per trial; it calls
+        ``wandb.init()`` and reads its hyperparameters from ``wandb.config``.
+    entity, project : str, optional
+        Override where the runs go (default: as given to ``sweep()``).
+    count : int, optional
+        How many trials THIS agent runs (default: until the sweep is done). The
+        config's ``run_cap`` limits all agents together.
+    max_consecutive_failed_runs : int, optional
+        Offline: stop after this many failed trials in a row
+        (default ``MAX_CONSECUTIVE_FAILURES``).
+
+    Returns
+    -------
+    None
+        Offline, each trial prints one line; ``sweep_results(sweep_id)`` has them all.
+        Ctrl-C marks the running trial as interrupted and returns; calling
+        ``agent()`` again resumes the sweep.
+    """
+    if _online():
+        kwargs = {}
+        if max_consecutive_failed_runs is not None:
+            kwargs["max_consecutive_failed_runs"] = max_consecutive_failed_runs
+        return wandb.agent(sweep_id, function=function, entity=entity, project=project,
+                           count=count, **kwargs)
+    if function is None or not callable(function):
+        raise TypeError("local sweeps run a Python function: agent(sweep_id, function=train); "
+                        "a config's program/command runs only with WANDB_MODE=online")
+    if os.environ.get("WANDB_MODE") == "disabled":
+        raise RuntimeError("WANDB_MODE=disabled writes no run files, and local sweeps read "
+                           "each trial's metric from them; use WANDB_MODE=offline")
+    if count is not None and (not isinstance(count, int) or count < 1):
+        raise ValueError(f"count must be a positive integer or None, got {count!r}")
+    max_failures = max_consecutive_failed_runs or MAX_CONSECUTIVE_FAILURES
+    _Agent(sweep_id, function, count, entity, project, max_failures).run()
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+
+_FIXED_COLUMNS = ("trial", "run_id", "state", "epochs", "steps", "runtime", "start", "end",
+                  "error")
+
+
+def _pull(config, path):
+    """The value at a parameter's key path in a (nested) run config, or None."""
+    for part in path:
+        if not isinstance(config, dict) or part not in config:
+            return None
+        config = config[part]
+    return config
+
+
+def _frame(rows, metric_name, params):
+    """Results in one column layout for local and W&B sweeps alike."""
+    taken = set(_FIXED_COLUMNS) | {metric_name}
+    names = {p.key: (f"config.{p.key}" if p.key in taken else p.key) for p in params}
+    columns = ["trial", "run_id", "state"] + ([metric_name] if metric_name else []) + \
+        list(names.values()) + ["epochs", "steps", "runtime", "start", "end", "error"]
+    table = []
+    for row in rows:
+        config = row.pop("config") or {}
+        row.update({names[p.key]: _pull(config, p.path) for p in params})
+        if metric_name:
+            row[metric_name] = row.pop("metric", None)
+        table.append(row)
+    df = pd.DataFrame(table, columns=columns)
+    if metric_name:
+        df[metric_name] = pd.to_numeric(df[metric_name], errors="coerce")
+    for column in ("epochs", "steps"):
+        df[column] = pd.to_numeric(df[column], errors="coerce").astype("Int64")
+    df["runtime"] = pd.to_numeric(df["runtime"], errors="coerce")
+    for column in ("start", "end"):
+        df[column] = pd.to_datetime(df[column], utc=True, format="ISO8601")
+    return df.sort_values("trial", ignore_index=True)
+
+
+def sweep_results(sweep_id):
+    """All trials of a local sweep, one row each, whatever their state.
+
+    Parameters
+    ----------
+    sweep_id : str
+        A local sweep's id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: ``trial`` (number), ``run_id``, ``state`` (finished / failed /
+        running / stopped), the metric (named as in the config; summary value), one
+        column per parameter (nested keys joined by dots, ``optimizer.lr``; list
+        values stay lists), ``epochs`` (times the metric was logged), ``steps``
+        (history rows), ``runtime`` (seconds), ``start``, ``end`` (UTC) and
+        ``error`` (the traceback of a failed trial).
+    """
+    sweep = _LocalSweep(sweep_id)
+    rows = []
+    for t in sweep.trials():
+        if t.state == TrialState.WAITING:
+            continue  # enqueued by an agent that died before asking for it
+        a = t.user_attrs
+        state = "running" if t.state == TrialState.RUNNING else a.get("state", "failed")
+        rows.append({"trial": t.number, "run_id": a.get("run_id"), "state": state,
+                     "metric": a.get("metric"), "config": a.get("config"),
+                     "epochs": a.get("epochs"), "steps": a.get("steps"),
+                     "runtime": a.get("runtime"), "start": a.get("start"), "end": a.get("end"),
+                     "error": a.get("error")})
+    metric = (sweep.metric or {}).get("name")
+    return _frame(rows, metric, sweep_config.flatten_parameters(sweep.config))
+
+
+# W&B run states (wandb.Api) in the four words local results use.
+_API_STATES = {"finished": "finished", "running": "running", "pending": "running",
+               "preempting": "running", "failed": "failed", "crashed": "failed",
+               "killed": "stopped", "stopped": "stopped", "preempted": "stopped"}
+
+
+def api_sweep_results(api_sweep):
+    """The runs of a W&B sweep (``wandb.Api().sweep(path)``) in ``sweep_results``'s columns.
+
+    Parameters
+    ----------
+    api_sweep : wandb.apis.public.Sweep
+        Anything with ``.config`` (the sweep config) and ``.runs``, each run having
+        ``.id``, ``.state``, ``.config``, ``.summary``, ``.created_at`` and
+        ``.scan_history``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As ``sweep_results``; ``trial`` numbers runs by creation time, ``error`` is
+        empty (W&B keeps tracebacks in each run's logs), and ``epochs`` counts the
+        history rows holding the metric (one request per run).
+    """
+    config = api_sweep.config or {}
+    metric = (config.get("metric") or {}).get("name")
+    params = sweep_config.flatten_parameters({"parameters": config.get("parameters") or {}})
+    runs = sorted(api_sweep.runs, key=lambda r: pd.Timestamp(r.created_at))
+    rows = []
+    for number, run in enumerate(runs):
+        summary = run.summary or {}
+        start = pd.Timestamp(run.created_at)
+        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+        runtime = summary.get("_runtime")
+        step = summary.get("_step")
+        epochs = None
+        if metric and run.state != "pending":
+            epochs = sum(1 for _ in run.scan_history(keys=[metric]))
+        rows.append({"trial": number, "run_id": run.id,
+                     "state": _API_STATES.get(run.state, run.state),
+                     "metric": summary.get(metric) if metric else None,
+                     "config": {k: v for k, v in (run.config or {}).items()
+                                if not k.startswith("_")},
+                     "epochs": epochs, "steps": None if step is None else step + 1,
+                     "runtime": runtime, "start": start.isoformat(),
+                     "end": None if runtime is None else
+                     (start + pd.Timedelta(seconds=runtime)).isoformat(),
+                     "error": None})
+    return _frame(rows, metric, params)
+
+
+def results(sweep_id, entity=None, project=None):
+    """A sweep's results table: from W&B when online, else from the local controller.
+
+    Parameters
+    ----------
+    sweep_id : str
+        The sweep's id (online, also ``entity/project/id``).
+    entity, project : str, optional
+        Online only: where the sweep lives, when ``sweep_id`` does not say.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See ``sweep_results``.
+    """
+    if _online():
+        path = "/".join(part for part in (entity, project, sweep_id) if part)
+        return api_sweep_results(wandb.Api().sweep(path))
+    return sweep_results(sweep_id)
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+def _import_function(spec):
+    """``module:attr`` -> the callable, importing the module from the working directory."""
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"--function must look like module:function, got {spec!r}")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    target = importlib.import_module(module_name)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    if not callable(target):
+        raise ValueError(f"{spec} is not callable")
+    return target
+
+
+def main(argv=None):
+    """``python -m local_sweeps sweep|agent|results ...``; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m local_sweeps",
+        description="W&B sweeps offline: the counterparts of `wandb sweep` and `wandb agent`.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("sweep", help="create a sweep from a YAML config; prints its id")
+    create.add_argument("config", help="sweep config YAML file")
+    run = commands.add_parser("agent", help="run trials of a sweep")
+    run.add_argument("sweep_id")
+    run.add_argument("--function", required=True, metavar="MODULE:FUNCTION",
+                     help="the training function, e.g. train_mnist:train (importable from here)")
+    run.add_argument("--count", type=int, help="trials for this agent (default: until done)")
+    show = commands.add_parser("results", help="print a sweep's trials")
+    show.add_argument("sweep_id")
+    for command in (create, run, show):
+        command.add_argument("--project")
+        command.add_argument("--entity")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "sweep":
+            sweep_id = sweep(args.config, entity=args.entity, project=args.project)
+            print(sweep_id)
+        elif args.command == "agent":
+            try:
+                function = _import_function(args.function)
+            except (ImportError, AttributeError, ValueError) as e:
+                parser.exit(2, f"error: cannot use --function {args.function}: {e}\n")
+            agent(args.sweep_id, function=function, entity=args.entity, project=args.project,
+                  count=args.count)
+        else:
+            df = results(args.sweep_id, entity=args.entity, project=args.project)
+            with pd.option_context("display.width", 200, "display.max_columns", 50):
+                print(df.drop(columns=["start", "end", "error"]).to_string(index=False))
+    except (SweepConfigError, SweepNotFoundError) as e:
+        parser.exit(2, f"error: {e}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

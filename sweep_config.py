@@ -1,0 +1,544 @@
+"""Validate a W&B sweep configuration and translate it into an Optuna search space.
+
+`local_sweeps` builds on this module: it keeps W&B's sweep YAML as the one source of
+truth and needs, before any trial runs, (1) a clear error for every config that W&B
+would reject or that only W&B's own servers can run, and (2) for each parameter, the
+Optuna distribution to search and the way back from an Optuna value to the value that
+``wandb.config`` shows.
+
+Semantics follow W&B's open-source sweeps library (``wandb/sweeps``: ``schema.json``,
+``params.py``, ``grid_search.py``) so that one YAML means the same search online and
+offline.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import optuna
+import yaml
+
+# ---------------------------------------------------------------------------
+# What a config may contain
+# ---------------------------------------------------------------------------
+
+METHODS = ("grid", "random", "bayes")
+GOALS = ("minimize", "maximize")
+
+# Top-level keys: the ones the local controller uses, then the ones W&B defines
+# that only matter to W&B's servers or CLI (kept, ignored here).
+TOP_LEVEL_KEYS = ("method", "metric", "parameters", "run_cap", "early_terminate",
+                  "name", "description", "program", "command", "project", "entity")
+# W&B keys that need W&B's servers (Launch, custom schedulers, multi-objective).
+ONLINE_ONLY_KEYS = ("metrics", "scheduler", "controller", "job", "image_uri",
+                    "apiVersion", "kind")
+
+# `impute` and `impute_while_running` only steer W&B's own Bayesian search.
+METRIC_KEYS = ("name", "goal", "target", "impute", "impute_while_running")
+EARLY_TERMINATE_KEYS = ("type", "min_iter", "max_iter", "s", "eta", "strict")
+
+# The keys each distribution takes besides `distribution` (W&B's schema.json).
+DISTRIBUTION_KEYS = {
+    "constant": ("value",),
+    "categorical": ("values",),
+    "int_uniform": ("min", "max"),
+    "uniform": ("min", "max"),
+    "q_uniform": ("min", "max", "q"),
+    "log_uniform": ("min", "max"),             # min/max are natural logs
+    "log_uniform_values": ("min", "max"),
+    "q_log_uniform_values": ("min", "max", "q"),
+    "inv_log_uniform_values": ("min", "max"),
+}
+# W&B distributions this controller does not sample; online mode runs them.
+ONLINE_ONLY_DISTRIBUTIONS = ("normal", "q_normal", "log_normal", "q_log_normal", "beta",
+                             "q_beta", "categorical_w_probabilities", "q_log_uniform",
+                             "inv_log_uniform")
+# Grid search enumerates these only, as W&B's grid_search.py does.
+GRID_DISTRIBUTIONS = ("constant", "categorical", "int_uniform", "q_uniform")
+# A grid is enumerated up front; past this size it is surely a mistake.
+MAX_GRID_POINTS = 100_000
+
+_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")  # W&B's schema pattern
+_ALL_PARAM_KEYS = sorted({k for keys in DISTRIBUTION_KEYS.values() for k in keys}
+                         | {"distribution", "parameters", "probabilities", "mu", "sigma",
+                            "a", "b"})
+
+
+class SweepConfigError(ValueError):
+    """A sweep configuration that the local controller cannot run."""
+
+
+def _fail(path, message):
+    raise SweepConfigError(f"{path}: {message}" if path else message)
+
+
+def _suggest(word, choices):
+    close = difflib.get_close_matches(str(word), list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_keys(mapping, allowed, path, online_only=()):
+    for key in mapping:
+        if key in allowed:
+            continue
+        where = _join(path, key)
+        if key in online_only:
+            _fail(where, "is a W&B key that needs W&B's servers; run with WANDB_MODE=online")
+        _fail(where, f"unknown key{_suggest(key, allowed)}; allowed here: {', '.join(allowed)}")
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else str(key)
+
+
+def _number(spec, key, path, integer=False):
+    value = spec[key]
+    if integer and not (isinstance(value, int) and not isinstance(value, bool)):
+        _fail(_join(path, key), f"must be an integer, got {value!r}")
+    if not _is_number(value) or not math.isfinite(value):
+        hint = ""
+        if isinstance(value, str):
+            # PyYAML reads `1e-4` (no dot) as a string; load_config() accepts it.
+            hint = " (a YAML number like 1e-4 needs a dot, 1.0e-4, for plain yaml.safe_load)"
+        _fail(_join(path, key), f"must be a finite number, got {value!r}{hint}")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 loader that also reads `1e-4` as a float, as YAML 1.2 and W&B do."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
+
+
+def load_config(config):
+    """Return a sweep config as a dict, reading it from YAML when given a path.
+
+    Parameters
+    ----------
+    config : dict or str or Path
+        A sweep configuration, or the path of a YAML file holding one.
+
+    Returns
+    -------
+    dict
+        A deep copy, so validation never alters the caller's dict.
+    """
+    if isinstance(config, (str, Path)):
+        path = Path(config)
+        if not path.is_file():
+            _fail("", f"no sweep config file at {config}")
+        with open(path) as f:
+            try:
+                config = yaml.load(f, Loader=_Loader)
+            except yaml.YAMLError as e:
+                _fail("", f"{config} is not valid YAML: {e}")
+    if not isinstance(config, dict):
+        _fail("", f"a sweep config must be a mapping (dict), got {type(config).__name__}")
+    # A JSON round trip copies it and rejects values W&B could not store either.
+    try:
+        return json.loads(json.dumps(config))
+    except (TypeError, ValueError) as e:
+        _fail("", f"the sweep config holds a value that is not YAML/JSON data: {e}")
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+
+def _infer_distribution(spec, path):
+    """The distribution W&B infers when a parameter names none (schema.json order)."""
+    if "values" in spec:
+        return "categorical"
+    if "value" in spec:
+        return "constant"
+    if "min" in spec and "max" in spec:
+        if "q" in spec:
+            _fail(f"{path}.q", "needs an explicit distribution: q_uniform or q_log_uniform_values")
+        ints = all(isinstance(spec[k], int) and not isinstance(spec[k], bool)
+                   for k in ("min", "max"))
+        return "int_uniform" if ints else "uniform"
+    if "min" in spec or "max" in spec:
+        missing = "max" if "min" in spec else "min"
+        _fail(f"{path}.{missing}", "is missing: a range needs both min and max")
+    for key in spec:
+        if key not in _ALL_PARAM_KEYS:
+            _fail(f"{path}.{key}", f"unknown key{_suggest(key, _ALL_PARAM_KEYS)}")
+    _fail(path, "needs one of: values, value, min and max, parameters, or a distribution")
+
+
+def _validate_parameter(spec, path, method):
+    """Check one parameter spec and return it with `distribution` filled in."""
+    if not isinstance(spec, dict):
+        _fail(path, f"must be a mapping such as {{value: {spec!r}}} or {{values: [...]}}, "
+                    f"got {spec!r}")
+    if "parameters" in spec:
+        _check_keys(spec, ("parameters",), path)
+        return {"parameters": _validate_parameters(spec["parameters"], f"{path}.parameters",
+                                                   method)}
+    dist = spec.get("distribution")
+    if "probabilities" in spec:
+        _fail(f"{path}.probabilities", "categorical values with probabilities are supported by "
+              "W&B's servers only; run with WANDB_MODE=online")
+    if dist is None:
+        dist = _infer_distribution(spec, path)
+    elif dist in ONLINE_ONLY_DISTRIBUTIONS:
+        _fail(f"{path}.distribution", f"{dist!r} is supported by W&B's servers only; run with "
+              f"WANDB_MODE=online, or use one of {', '.join(DISTRIBUTION_KEYS)}")
+    elif dist not in DISTRIBUTION_KEYS:
+        _fail(f"{path}.distribution", f"unknown distribution {dist!r}"
+              f"{_suggest(dist, DISTRIBUTION_KEYS)}; allowed: {', '.join(DISTRIBUTION_KEYS)}")
+    keys = DISTRIBUTION_KEYS[dist]
+    _check_keys(spec, ("distribution",) + keys, path)
+    for key in keys:
+        if key not in spec and key != "q":
+            _fail(f"{path}.{key}", f"is required by distribution {dist}")
+    filled = {"distribution": dist, **{k: spec[k] for k in keys if k in spec}}
+
+    if dist == "categorical":
+        values = spec["values"]
+        if not isinstance(values, list) or not values:
+            _fail(f"{path}.values", f"must be a non-empty list, got {values!r}")
+    elif dist != "constant":
+        low = _number(spec, "min", path, integer=dist == "int_uniform")
+        high = _number(spec, "max", path, integer=dist == "int_uniform")
+        if low >= high:
+            _fail(f"{path}.min", f"min ({low}) must be less than max ({high})")
+        if dist.endswith("_values") and low <= 0:
+            _fail(f"{path}.min", f"{dist} takes the values themselves, so min must be > 0 "
+                  f"(got {low}); log_uniform takes natural logs instead")
+        if dist.startswith("q_"):
+            filled["q"] = q = spec.get("q", 1.0)  # W&B's default
+            if not _is_number(q) or q <= 0:
+                _fail(f"{path}.q", f"must be a number > 0, got {q!r}")
+            if _q_range(low, high, q)[0] > _q_range(low, high, q)[1]:
+                _fail(f"{path}.q", f"no multiple of q={q} lies between min and max")
+
+    if method == "grid" and dist not in GRID_DISTRIBUTIONS:
+        _fail(path, f"grid search cannot enumerate a continuous {dist} range; use values: "
+                    f"[...], int_uniform, q_uniform, or method random/bayes")
+    return filled
+
+
+def _validate_parameters(params, path, method):
+    if not isinstance(params, dict) or not params:
+        _fail(path, "must be a non-empty mapping of parameter names to specs")
+    checked = {}
+    for name, spec in params.items():
+        if not isinstance(name, str) or not _PARAM_NAME.match(name):
+            _fail(f"{path}.{name}", "a parameter name must start with a letter or _ and hold "
+                                    "only letters, digits, _ . -")
+        checked[name] = _validate_parameter(spec, f"{path}.{name}", method)
+    return checked
+
+
+def _validate_metric(metric):
+    if not isinstance(metric, dict):
+        _fail("metric", f"must be a mapping with name and goal, got {metric!r}")
+    _check_keys(metric, METRIC_KEYS, "metric")
+    name = metric.get("name")
+    if not isinstance(name, str) or not name:
+        _fail("metric.name", f"must be the name of a logged metric, got {name!r}")
+    goal = metric.get("goal", "minimize")  # W&B's default
+    if goal not in GOALS:
+        _fail("metric.goal", f"must be minimize or maximize, got {goal!r}{_suggest(goal, GOALS)}")
+    filled = {**metric, "goal": goal}
+    if "target" in metric:
+        _number(metric, "target", "metric")
+    return filled
+
+
+def _validate_early_terminate(et):
+    if not isinstance(et, dict):
+        _fail("early_terminate", f"must be a mapping with type: hyperband, got {et!r}")
+    _check_keys(et, EARLY_TERMINATE_KEYS, "early_terminate")
+    if et.get("type") != "hyperband":
+        _fail("early_terminate.type", f"must be hyperband, got {et.get('type')!r}")
+    filled = {"type": "hyperband", "eta": et.get("eta", 3), "strict": et.get("strict", True)}
+    if "min_iter" in et:
+        filled["min_iter"] = _number(et, "min_iter", "early_terminate", integer=True)
+        if filled["min_iter"] < 1:
+            _fail("early_terminate.min_iter", "must be >= 1")
+    elif "max_iter" in et:
+        filled["max_iter"] = _number(et, "max_iter", "early_terminate", integer=True)
+        if "s" not in et:
+            _fail("early_terminate.s", "is required with max_iter (the number of brackets)")
+        filled["s"] = _number(et, "s", "early_terminate", integer=True)
+        if filled["max_iter"] < 1 or filled["s"] < 1:
+            _fail("early_terminate.max_iter", "max_iter and s must be >= 1")
+    else:
+        _fail("early_terminate.min_iter", "hyperband needs min_iter, or max_iter and s")
+    if not _is_number(filled["eta"]) or filled["eta"] <= 1:
+        _fail("early_terminate.eta", f"must be a number > 1, got {filled['eta']!r}")
+    if not isinstance(filled["strict"], bool):
+        _fail("early_terminate.strict", f"must be true or false, got {filled['strict']!r}")
+    if "max_iter" in filled and not hyperband_brackets(filled):
+        _fail("early_terminate.max_iter", "max_iter / eta is below 1: no bracket to stop at")
+    return filled
+
+
+def validate_config(config):
+    """Check a W&B sweep config and return it normalised for the local controller.
+
+    Parameters
+    ----------
+    config : dict or str or Path
+        A sweep configuration as W&B documents it, or a YAML file holding one.
+
+    Returns
+    -------
+    dict
+        The same config with W&B's defaults filled in: every parameter names its
+        ``distribution`` (inferred as W&B does), ``metric.goal`` and the
+        ``early_terminate`` defaults are set.
+
+    Raises
+    ------
+    SweepConfigError
+        With the offending key path (e.g. ``parameters.lr.min``) and what is allowed.
+    """
+    config = load_config(config)
+    _check_keys(config, TOP_LEVEL_KEYS, "", online_only=ONLINE_ONLY_KEYS)
+    method = config.get("method")
+    if method is None:
+        _fail("method", f"is required: one of {', '.join(METHODS)}")
+    if method not in METHODS:
+        online = " (custom needs WANDB_MODE=online)" if method == "custom" else ""
+        _fail("method", f"unknown method {method!r}{_suggest(method, METHODS)}; allowed: "
+                        f"{', '.join(METHODS)}{online}")
+    if "parameters" not in config:
+        _fail("parameters", "is required: the hyperparameters to search")
+    filled = {**config, "parameters": _validate_parameters(config["parameters"], "parameters",
+                                                           method)}
+    if "metric" in config:
+        filled["metric"] = _validate_metric(config["metric"])
+    elif method == "bayes":
+        _fail("metric", "bayes search needs a metric to optimise: metric: {name: ..., goal: ...}")
+    for key in ("name", "description", "program", "project", "entity"):
+        if key in config and not isinstance(config[key], str):
+            _fail(key, f"must be a string, got {config[key]!r}")
+    if "run_cap" in config:
+        cap = _number(config, "run_cap", "", integer=True)
+        if cap <= 0:
+            _fail("run_cap", f"must be a positive integer, got {cap}")
+    if "early_terminate" in config:
+        if "metric" not in config:
+            _fail("metric", "early_terminate needs a metric to compare runs by")
+        filled["early_terminate"] = _validate_early_terminate(config["early_terminate"])
+    if method == "grid":
+        size = math.prod(len(p.grid_values()) for p in flatten_parameters(filled))
+        if size > MAX_GRID_POINTS:
+            _fail("parameters", f"the grid has {size} points, more than {MAX_GRID_POINTS}; "
+                                "use random or bayes search")
+    return filled
+
+
+# ---------------------------------------------------------------------------
+# Translation to Optuna
+# ---------------------------------------------------------------------------
+
+def _q_range(low, high, q):
+    """Indices k of the multiples k*q inside [low, high] (tolerant of float error)."""
+    return math.ceil(low / q - 1e-9), math.floor(high / q + 1e-9)
+
+
+def _clean(x, q):
+    """k*q without float noise (0.30000000000000004 -> 0.3); an int when q is one."""
+    if isinstance(q, int) and float(x).is_integer():
+        return int(x)
+    return float(f"{x:.15g}")
+
+
+def _primitive(value):
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _encode_choices(values):
+    """Optuna choices for `values`, and whether they are JSON-encoded.
+
+    Optuna stores only None/bool/int/float/str choices and finds them by ``==``, so
+    lists (``hidden_sizes: [[100], [256, 256]]``), dicts, and values equal across
+    types (``0`` and ``False``, ``1`` and ``1.0``) are stored as JSON strings.
+    """
+    plain = all(_primitive(v) for v in values) and not any(
+        a == b for a, b in itertools.combinations(values, 2)) and not any(
+        isinstance(v, float) and math.isnan(v) for v in values)
+    if plain:
+        return list(values), False
+    return [json.dumps(v, sort_keys=True) for v in values], True
+
+
+@dataclass(frozen=True)
+class Param:
+    """One searched (or constant) parameter: its key path and its filled W&B spec."""
+
+    path: tuple
+    spec: dict
+
+    @property
+    def name(self):
+        """Optuna's name for it; W&B names cannot contain '/', so nesting is unambiguous."""
+        return "/".join(self.path)
+
+    @property
+    def key(self):
+        """Its column name in results: nested keys joined by dots, ``optimizer.lr``."""
+        return ".".join(self.path)
+
+    @property
+    def kind(self):
+        return self.spec["distribution"]
+
+    def grid_values(self):
+        """The values a grid search takes, in W&B's order (grid_search.py)."""
+        s = self.spec
+        if self.kind == "constant":
+            return [s["value"]]
+        if self.kind == "categorical":
+            # W&B's grid skips repeated values (it hashes them), so do the same.
+            unique = []
+            for v in s["values"]:
+                if not any(json.dumps(v, sort_keys=True) == json.dumps(u, sort_keys=True)
+                           for u in unique):
+                    unique.append(v)
+            return unique
+        if self.kind == "int_uniform":
+            return list(range(s["min"], s["max"] + 1))
+        if self.kind == "q_uniform":
+            # W&B enumerates np.arange(min, max, q): max itself is left out.
+            n = math.ceil((s["max"] - s["min"]) / s["q"] - 1e-9)
+            return [_clean(s["min"] + i * s["q"], s["q"]) for i in range(n)]
+        raise SweepConfigError(f"parameters.{self.key}: grid cannot enumerate {self.kind}")
+
+    def distribution(self, method):
+        """The Optuna distribution to search, or None for a constant."""
+        s = self.spec
+        if self.kind == "constant":
+            return None
+        if method == "grid":
+            return optuna.distributions.CategoricalDistribution(
+                _encode_choices(self.grid_values())[0])
+        if self.kind == "categorical":
+            return optuna.distributions.CategoricalDistribution(
+                _encode_choices(s["values"])[0])
+        if self.kind == "int_uniform":
+            return optuna.distributions.IntDistribution(s["min"], s["max"])
+        if self.kind == "uniform":
+            return optuna.distributions.FloatDistribution(s["min"], s["max"])
+        if self.kind == "q_uniform":
+            # Searched as the integer k of k*q, W&B's grid of values, so every
+            # suggestion lies on it and TPE still sees an ordered quantity.
+            return optuna.distributions.IntDistribution(*_q_range(s["min"], s["max"], s["q"]))
+        if self.kind == "log_uniform":
+            return optuna.distributions.FloatDistribution(
+                math.exp(s["min"]), math.exp(s["max"]), log=True)
+        # log_uniform_values, q_log_uniform_values and inv_log_uniform_values: W&B draws
+        # exp(U(log min, log max)), or for inv_, exp(-U(-log max, -log min)), which is
+        # the same log-uniform law on [min, max].
+        return optuna.distributions.FloatDistribution(s["min"], s["max"], log=True)
+
+    def to_value(self, method, optuna_value=None):
+        """The ``wandb.config`` value for an Optuna value."""
+        s = self.spec
+        if self.kind == "constant":
+            return s["value"]
+        if method == "grid" or self.kind == "categorical":
+            values = self.grid_values() if method == "grid" else s["values"]
+            encoded = _encode_choices(values)[1]
+            return json.loads(optuna_value) if encoded else optuna_value
+        if self.kind == "q_uniform":
+            return _clean(optuna_value * s["q"], s["q"])
+        if self.kind == "q_log_uniform_values":
+            lo, hi = _q_range(s["min"], s["max"], s["q"])
+            k = min(max(round(optuna_value / s["q"]), lo), hi)
+            return _clean(k * s["q"], s["q"])
+        if self.kind == "int_uniform":
+            return int(optuna_value)
+        return float(optuna_value)
+
+
+def flatten_parameters(config):
+    """All parameters of a validated config, nested ones included, in W&B's order.
+
+    W&B sorts parameter names at each level (params.py), which fixes the grid order.
+    """
+    found = []
+
+    def walk(params, prefix):
+        for name in sorted(params):
+            spec = params[name]
+            if "parameters" in spec:
+                walk(spec["parameters"], prefix + (name,))
+            else:
+                found.append(Param(prefix + (name,), spec))
+
+    walk(config["parameters"], ())
+    return found
+
+
+def search_space(config):
+    """Optuna distributions by parameter name, constants left out."""
+    method = config["method"]
+    return {p.name: p.distribution(method) for p in flatten_parameters(config)
+            if p.kind != "constant"}
+
+
+def decode(config, optuna_params):
+    """The nested ``wandb.config`` dict for a trial's Optuna params (constants included)."""
+    method = config["method"]
+    values = {}
+    for p in flatten_parameters(config):
+        node = values
+        for part in p.path[:-1]:
+            node = node.setdefault(part, {})
+        node[p.path[-1]] = p.to_value(method, optuna_params.get(p.name))
+    return values
+
+
+def grid_points(config):
+    """Every grid point as Optuna params, in W&B's order (product over sorted names)."""
+    method = config["method"]
+    params = [p for p in flatten_parameters(config) if p.kind != "constant"]
+    choices = [p.distribution(method).choices for p in params]
+    return [dict(zip((p.name for p in params), point))
+            for point in itertools.product(*choices)]
+
+
+def hyperband_brackets(early_terminate):
+    """The iterations at which hyperband compares runs (W&B's hyperband_stopping.py).
+
+    With ``min_iter``: min_iter * eta**k for k = 0, 1, ...; with ``max_iter`` and ``s``:
+    max_iter / eta**k for k = 1..s, dropping those below 1.
+    """
+    eta = early_terminate.get("eta", 3)
+    if "min_iter" in early_terminate:
+        # W&B lists 100 brackets; past ~1e6 iterations none can ever be reached.
+        brackets, band = [], early_terminate["min_iter"]
+        while band <= 1_000_000 and len(brackets) < 100:
+            brackets.append(int(band))
+            band *= eta
+        return brackets
+    brackets, band = [], early_terminate["max_iter"]
+    for _ in range(early_terminate["s"]):
+        band /= eta
+        if band < 1:
+            break
+        brackets.append(int(band))
+    return sorted(brackets)
