@@ -12,6 +12,7 @@ import netrc
 import os
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,24 +216,39 @@ def _user_value(value):
     return _NON_FINITE.get(value, value) if isinstance(value, str) else value
 
 
-def _leet_inspect(wandb_file: Path, *flags, timeout=60):
-    """Run W&B's transaction-log reader (`wandb leet inspect`) on one file."""
+def _leet_inspect(wandb_file: Path, timeout=60):
+    """Run W&B's transaction-log reader (`wandb leet inspect --json`) on one file.
+
+    Returns its two views, read side by side: every record (one JSON object a
+    line), and W&B's own summary of the run (state, config, final values).
+    """
     try:
         from wandb.util import get_core_path
-        # The `wandb` CLI only starts this binary with these arguments, but its
-        # own start-up costs ~0.9 s per call; calling the binary takes ~0.03 s.
+        # `wandb leet inspect` only starts this binary with these arguments, but
+        # the CLI's own start-up costs ~0.9 s a call; the binary alone ~0.03 s.
         command = [get_core_path(), "leet", "inspect", "--no-observability"]
     except Exception:
         command = [sys.executable, "-m", "wandb", "leet", "inspect"]
-    command += [*flags, "--json", "--run-file", str(wandb_file), str(wandb_file.parent.parent)]
+    target = ["--json", "--run-file", str(wandb_file), str(wandb_file.parent.parent)]
+    readers = [subprocess.Popen(command + flags + target, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for flags in ([], ["--summary"])]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"W&B's reader took over {timeout} s on {wandb_file}") from None
-    if done.returncode != 0:
-        raise RuntimeError(f"W&B could not read {wandb_file}: {done.stderr.strip()}")
-    return done.stdout
+        outputs = []
+        for reader in readers:
+            try:
+                out, err = reader.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise RuntimeError(f"W&B's reader took over {timeout} s on {wandb_file}") from None
+            if reader.returncode != 0:
+                raise RuntimeError(f"W&B could not read {wandb_file}: {err.strip()}")
+            outputs.append(out)
+        return outputs
+    finally:
+        for reader in readers:  # after an error, stop the other reader too
+            if reader.poll() is None:
+                reader.kill()
+                reader.wait()
 
 
 def _history_row(item: dict) -> dict:
@@ -250,7 +266,13 @@ def _history_row(item: dict) -> dict:
     return row
 
 
-def read_offline_run(path) -> OfflineRun:
+def _last_write(run_folder: Path) -> float:
+    """When W&B last wrote to a run folder (its log, or its debug logs at finish)."""
+    files = [*run_folder.glob("run-*.wandb"), *run_folder.glob("logs/*")]
+    return max((f.stat().st_mtime for f in files), default=0.0)
+
+
+def read_offline_run(path, wait=2.0) -> OfflineRun:
     """Read a local W&B run (config, history, summary, state) from its ``.wandb`` log.
 
     Parameters
@@ -258,6 +280,10 @@ def read_offline_run(path) -> OfflineRun:
     path : str or Path
         A run folder such as ``wandb/offline-run-20260101_120000-abc123``, or the
         ``run-<id>.wandb`` file in it.
+    wait : float
+        Seconds to wait for a run that has no exit record yet, counted from the
+        last write to its folder. A run killed long ago is read at once; one
+        killed (or still running) a moment ago costs up to this long.
 
     Returns
     -------
@@ -287,14 +313,24 @@ def read_offline_run(path) -> OfflineRun:
         if f.read(len(_MAGIC)) != _MAGIC:
             raise RuntimeError(f"{wandb_file} is not a W&B run log")
 
+    # W&B's finish() returns before its service has flushed the log, so a run
+    # finished a moment ago may not show its exit record yet: read again until
+    # it does, for up to `wait` seconds after anything in its folder was written.
+    while True:
+        records, summary = _leet_inspect(wandb_file)
+        summary = json.loads(summary)
+        if summary.get("exit_code") is not None or time.time() > _last_write(path) + wait:
+            break
+        time.sleep(0.05)
     run_record, history = {}, []
-    for line in _leet_inspect(wandb_file).splitlines():
-        record = json.loads(line)
-        if record["type"] == "run":
-            run_record = record["run"]
-        elif record["type"] == "history":
-            history.append(_history_row(record["history"]["item"]))
-    summary = json.loads(_leet_inspect(wandb_file, "--summary"))
+    for line in records.splitlines():
+        # Each wandb.log writes two summary records per history record: skip
+        # them unparsed (the records start {"num":N,"type":...}).
+        kind = line[:40]
+        if '"type":"history"' in kind:
+            history.append(_history_row(json.loads(line)["history"]["item"]))
+        elif '"type":"run"' in kind:
+            run_record = json.loads(line)["run"]
 
     start_time = summary.get("start_time") or run_record.get("start_time")
     return OfflineRun(
