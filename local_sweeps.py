@@ -54,6 +54,8 @@ SWEEPS_DIR = Path(".sweeps")
 # fails every time, so going on would only burn the sweep. (W&B's agent stops at
 # 3 failures in its first minute and at 5 failed runs in a row at its start.)
 MAX_CONSECUTIVE_FAILURES = 3
+# Times to read a run back while W&B's service finishes writing it (0.1 s apart).
+READ_ATTEMPTS = 20
 # W&B's environment variables, as its agent (wandb/agents/pyagent.py) sets them.
 _TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
               "WANDB_ENTITY", "WANDB_DIR")
@@ -419,10 +421,16 @@ def _read_outcome(wandb_dir, run_id, metric, error):
         return {"state": "failed", "error": error or "train() started no W&B run; call "
                 "wandb.init() (local sweeps read each trial's results from its run files)"}
     outcome = {"run_dir": os.path.relpath(found[-1])}
-    try:
-        run = read_offline_run(found[-1])
-    except (OSError, RuntimeError) as e:
-        return {**outcome, "state": "failed", "error": error or f"could not read the run: {e}"}
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            run = read_offline_run(found[-1])
+        except (OSError, RuntimeError) as e:
+            return {**outcome, "state": "failed", "error": error or f"could not read the run: {e}"}
+        # W&B's service may still be writing the log after finish() returned; the
+        # exit record comes last, so without it wait a moment and read again.
+        if run.exit_code is not None or attempt == READ_ATTEMPTS - 1:
+            break
+        time.sleep(0.1)
     history = run.history
     outcome["steps"] = len(history)
     if metric:
@@ -619,12 +627,16 @@ def api_sweep_results(api_sweep):
     config = api_sweep.config or {}
     metric = (config.get("metric") or {}).get("name")
     params = sweep_config.flatten_parameters({"parameters": config.get("parameters") or {}})
-    runs = sorted(api_sweep.runs, key=lambda r: pd.Timestamp(r.created_at))
+    def created(run):
+        # W&B gives created_at as UTC, with or without a "Z".
+        start = pd.Timestamp(run.created_at)
+        return start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+
+    runs = sorted(api_sweep.runs, key=created)
     rows = []
     for number, run in enumerate(runs):
         summary = run.summary or {}
-        start = pd.Timestamp(run.created_at)
-        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+        start = created(run)
         runtime = summary.get("_runtime")
         step = summary.get("_step")
         epochs = None

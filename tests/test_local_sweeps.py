@@ -1,0 +1,411 @@
+"""Tests of the local sweep controller: config validation and translation (fast, no
+W&B runs), then end-to-end sweeps whose trials are real offline W&B runs (~0.6 s each,
+so counts stay small)."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import optuna
+import pandas as pd
+import pytest
+
+import local_sweeps
+import sweep_config
+import sweep_fixtures
+from sweep_config import SweepConfigError, validate_config
+
+REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.delenv("WANDB_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def seen_runs():
+    """What the fixture train functions recorded, by run id."""
+    return {p.stem: json.loads(p.read_text()) for p in Path("seen").glob("*.json")}
+
+
+def sample(config, n, sampler=None):
+    """n configs drawn the way the agent draws them: ask Optuna, decode."""
+    config = validate_config(config)
+    study = optuna.create_study(sampler=sampler or optuna.samplers.RandomSampler(seed=1))
+    space = sweep_config.search_space(config)
+    values = []
+    for _ in range(n):
+        trial = study.ask(fixed_distributions=space)
+        values.append(sweep_config.decode(config, trial.params))
+        study.tell(trial, float(len(values) % 7))
+    return values
+
+
+# ---------------------------------------------------------------------------
+# Valid configs: translation
+# ---------------------------------------------------------------------------
+
+def test_each_distribution_samples_inside_its_range():
+    config = {"method": "random", "parameters": {
+        "const": {"value": "fixed"},
+        "cat": {"values": ["sgd", "adam", "momentum"]},
+        "ints": {"distribution": "int_uniform", "min": -2, "max": 3},
+        "inferred_int": {"min": 1, "max": 4},
+        "real": {"distribution": "uniform", "min": 0.5, "max": 0.75},
+        "inferred_real": {"min": 0, "max": 2.5},
+        "quant": {"distribution": "q_uniform", "min": 0.1, "max": 1.0, "q": 0.2},
+        "quant_int": {"distribution": "q_uniform", "min": 0, "max": 64, "q": 16},
+        "log_nat": {"distribution": "log_uniform", "min": math.log(1e-5), "max": math.log(1.0)},
+        "log_vals": {"distribution": "log_uniform_values", "min": 1e-5, "max": 1.0},
+        "q_log_vals": {"distribution": "q_log_uniform_values", "min": 8, "max": 512, "q": 8},
+        "inv_log": {"distribution": "inv_log_uniform_values", "min": 1e-4, "max": 10.0},
+    }}
+    drawn = pd.DataFrame(sample(config, 300))
+    assert (drawn["const"] == "fixed").all()
+    assert set(drawn["cat"]) == {"sgd", "adam", "momentum"}
+    assert set(drawn["ints"]) == {-2, -1, 0, 1, 2, 3}
+    assert all(isinstance(v, int) for v in drawn["ints"])
+    assert set(drawn["inferred_int"]) == {1, 2, 3, 4}
+    assert drawn["real"].between(0.5, 0.75).all() and drawn["real"].nunique() > 250
+    assert drawn["inferred_real"].between(0, 2.5).all()
+    assert not all(float(v).is_integer() for v in drawn["inferred_real"])
+    # q_uniform: multiples of q inside [min, max]
+    assert set(drawn["quant"]) <= {0.2, 0.4, 0.6, 0.8, 1.0}
+    assert set(drawn["quant_int"]) == {0, 16, 32, 48, 64}
+    assert all(isinstance(v, int) for v in drawn["quant_int"])
+    # log distributions: inside the range and spread over its orders of magnitude
+    for column, low, high in [("log_nat", 1e-5, 1.0), ("log_vals", 1e-5, 1.0),
+                              ("inv_log", 1e-4, 10.0)]:
+        values = drawn[column]
+        assert values.between(low * (1 - 1e-9), high * (1 + 1e-9)).all(), column
+        decades = set(math.floor(math.log10(v)) for v in values)
+        assert len(decades) >= round(math.log10(high / low)) - 1, column
+        # log-uniform: about as many draws below the geometric midpoint as above
+        assert 0.35 < (values < math.sqrt(low * high)).mean() < 0.65, column
+    q = drawn["q_log_vals"]
+    assert q.between(8, 512).all() and all(v % 8 == 0 for v in q)
+    assert all(isinstance(v, int) for v in q)
+    assert (q < 64).mean() > 0.3  # log-spread: many small values, not mostly large ones
+
+
+def test_bayes_tpe_suggestions_stay_in_range_with_nested_and_list_values():
+    config = {"method": "bayes", "metric": {"name": "score", "goal": "maximize"},
+              "parameters": {
+                  "hidden_sizes": {"values": [[100], [256, 256], [64, 64, 64]]},
+                  "optimizer": {"parameters": {
+                      "name": {"values": ["sgd", "adam"]},
+                      "lr": {"distribution": "log_uniform_values", "min": 1e-4, "max": 0.1},
+                      "momentum": {"value": 0.9}}}}}
+    for drawn in sample(config, 40, optuna.samplers.TPESampler(seed=3, n_startup_trials=5)):
+        assert drawn["hidden_sizes"] in ([100], [256, 256], [64, 64, 64])
+        assert isinstance(drawn["hidden_sizes"], list)
+        assert set(drawn["optimizer"]) == {"name", "lr", "momentum"}
+        assert drawn["optimizer"]["name"] in ("sgd", "adam")
+        assert 1e-4 <= drawn["optimizer"]["lr"] <= 0.1
+        assert drawn["optimizer"]["momentum"] == 0.9
+
+
+def test_categorical_values_equal_across_types_stay_distinct():
+    # Optuna finds choices by ==, and 0 == False == 0.0; each must come back as given.
+    drawn = sample({"method": "random", "parameters": {
+        "v": {"values": [0, False, 1.0, "1", None, {"a": [1]}]}}}, 200)
+    got = {json.dumps(d["v"]) for d in drawn}
+    assert got == {json.dumps(v) for v in [0, False, 1.0, "1", None, {"a": [1]}]}
+
+
+def test_grid_enumerates_every_combination_once_in_w_and_b_order():
+    config = validate_config({"method": "grid", "parameters": {
+        "b_sizes": {"values": [[100], [256, 256]]},
+        "a_epochs": {"min": 1, "max": 3},
+        # W&B's grid for q_uniform is np.arange(min, max, q): 0, 0.25, 0.5, 0.75
+        "c_frac": {"distribution": "q_uniform", "min": 0, "max": 1, "q": 0.25},
+        "d_fixed": {"value": 7},
+        "e_opt": {"parameters": {"name": {"values": ["sgd", "adam"]}}}}})
+    points = [sweep_config.decode(config, p) for p in sweep_config.grid_points(config)]
+    assert len(points) == 2 * 3 * 4 * 2
+    keys = {json.dumps(p, sort_keys=True) for p in points}
+    assert len(keys) == len(points)
+    assert {p["c_frac"] for p in points} == {0, 0.25, 0.5, 0.75}
+    assert all(p["d_fixed"] == 7 for p in points)
+    # W&B iterates the product of the parameters sorted by name, first name slowest.
+    assert [p["a_epochs"] for p in points[:2 * 4 * 2]] == [1] * 16
+
+
+def test_yaml_file_with_w_and_b_number_spellings(tmp_path):
+    path = tmp_path / "sweep.yaml"
+    path.write_text("method: random\nparameters:\n  lr:\n    distribution: log_uniform_values\n"
+                    "    min: 1e-4\n    max: 1e-1\n  hidden_sizes:\n    values: [[100], [256, 256]]\n")
+    config = validate_config(path)
+    assert config["parameters"]["lr"] == {"distribution": "log_uniform_values",
+                                          "min": 1e-4, "max": 0.1}
+    assert config["parameters"]["hidden_sizes"]["values"] == [[100], [256, 256]]
+
+
+def test_validation_fills_w_and_b_defaults_without_touching_the_input():
+    given = {"method": "bayes", "metric": {"name": "val_loss"},
+             "early_terminate": {"type": "hyperband", "min_iter": 2},
+             "parameters": {"x": {"values": [1, 2]}}}
+    original = json.dumps(given, sort_keys=True)
+    config = validate_config(given)
+    assert json.dumps(given, sort_keys=True) == original
+    assert config["metric"]["goal"] == "minimize"
+    assert config["early_terminate"]["eta"] == 3
+    assert config["parameters"]["x"]["distribution"] == "categorical"
+
+
+# ---------------------------------------------------------------------------
+# Invalid configs: rejected before any trial, naming the key
+# ---------------------------------------------------------------------------
+
+P = {"x": {"values": [1, 2]}}
+INVALID = [
+    ({"parameters": P}, "method"),
+    ({"method": "hyperopt", "parameters": P}, "method"),
+    ({"method": "custom", "parameters": P}, "method"),
+    ({"method": "random"}, "parameters"),
+    ({"method": "random", "parameters": {}}, "parameters"),
+    ({"method": "random", "parameters": P, "paramters": P}, "paramters"),
+    ({"method": "random", "parameters": P, "scheduler": {"engine": "optuna"}}, "scheduler"),
+    ({"method": "random", "parameters": {"lr": {"min": 0.1, "max": 0.01}}}, "parameters.lr.min"),
+    ({"method": "random", "parameters": {"lr": {"min": 1, "max": 1}}}, "parameters.lr.min"),
+    ({"method": "random", "parameters": {"lr": {"min": "small", "max": 0.1}}},
+     "parameters.lr.min"),
+    ({"method": "random", "parameters": {"lr": {"min": 0.1}}}, "parameters.lr.max"),
+    ({"method": "random", "parameters": {"lr": {"distribution": "log_uniform_values",
+                                                "min": 0, "max": 0.1}}}, "parameters.lr.min"),
+    ({"method": "random", "parameters": {"lr": {"distribution": "inv_log_uniform_values",
+                                                "min": -1, "max": 0.1}}}, "parameters.lr.min"),
+    ({"method": "random", "parameters": {"lr": {"distribution": "normal", "mu": 0,
+                                                "sigma": 1}}}, "parameters.lr.distribution"),
+    ({"method": "random", "parameters": {"lr": {"distribution": "unifrom", "min": 0,
+                                                "max": 1}}}, "parameters.lr.distribution"),
+    ({"method": "random", "parameters": {"lr": {"distribution": "int_uniform", "min": 0.5,
+                                                "max": 4}}}, "parameters.lr.min"),
+    ({"method": "random", "parameters": {"lr": {"distribution": "q_uniform", "min": 0,
+                                                "max": 1, "q": 0}}}, "parameters.lr.q"),
+    ({"method": "random", "parameters": {"lr": {"distribution": "uniform", "min": 0,
+                                                "max": 1, "q": 0.1}}}, "parameters.lr.q"),
+    ({"method": "random", "parameters": {"bs": {"vaules": [1, 2]}}}, "parameters.bs.vaules"),
+    ({"method": "random", "parameters": {"bs": {"values": []}}}, "parameters.bs.values"),
+    ({"method": "random", "parameters": {"bs": {"values": 32}}}, "parameters.bs.values"),
+    ({"method": "random", "parameters": {"bs": 32}}, "parameters.bs"),
+    ({"method": "random", "parameters": {"bs": {"values": [1], "probabilities": [1.0]}}},
+     "parameters.bs.probabilities"),
+    ({"method": "random", "parameters": {"opt": {"parameters": {"lr": {"max": 1}}}}},
+     "parameters.opt.parameters.lr.min"),
+    ({"method": "random", "parameters": {"hidden sizes": {"values": [1]}}},
+     "parameters.hidden sizes"),
+    ({"method": "grid", "parameters": {"lr": {"min": 0.0, "max": 0.1}}}, "parameters.lr"),
+    ({"method": "grid", "parameters": {"lr": {"distribution": "log_uniform_values",
+                                              "min": 1e-4, "max": 0.1}}}, "parameters.lr"),
+    ({"method": "grid", "parameters": {"n": {"min": 0, "max": 10**6}}}, "parameters"),
+    ({"method": "bayes", "parameters": P}, "metric"),
+    ({"method": "random", "metric": {"goal": "maximize"}, "parameters": P}, "metric.name"),
+    ({"method": "random", "metric": {"name": "acc", "goal": "maximise"}, "parameters": P},
+     "metric.goal"),
+    ({"method": "random", "metric": {"name": "acc", "target": "high"}, "parameters": P},
+     "metric.target"),
+    ({"method": "random", "metric": {"name": "acc", "gaol": "maximize"}, "parameters": P},
+     "metric.gaol"),
+    ({"method": "random", "run_cap": 0, "parameters": P}, "run_cap"),
+    ({"method": "random", "run_cap": 2.5, "parameters": P}, "run_cap"),
+    ({"method": "random", "early_terminate": {"type": "hyperband", "min_iter": 3},
+      "parameters": P}, "metric"),
+    ({"method": "random", "metric": {"name": "acc"}, "parameters": P,
+      "early_terminate": {"type": "envelope"}}, "early_terminate.type"),
+    ({"method": "random", "metric": {"name": "acc"}, "parameters": P,
+      "early_terminate": {"type": "hyperband"}}, "early_terminate.min_iter"),
+    ({"method": "random", "metric": {"name": "acc"}, "parameters": P,
+      "early_terminate": {"type": "hyperband", "min_iter": 3, "eta": 1}},
+     "early_terminate.eta"),
+    ("not a mapping", ""),
+]
+
+
+@pytest.mark.parametrize("config, key", INVALID, ids=[f"{i}-{k or 'root'}" for i, (_, k)
+                                                       in enumerate(INVALID)])
+def test_invalid_config_is_rejected_before_any_trial(config, key):
+    with pytest.raises(SweepConfigError) as error:
+        local_sweeps.sweep(config)
+    message = str(error.value)
+    assert message.startswith(f"{key}:") if key else message
+    assert not Path(".sweeps").exists() or not any(Path(".sweeps").iterdir())
+
+
+def test_errors_suggest_the_close_key_and_say_what_is_allowed():
+    with pytest.raises(SweepConfigError, match=r"did you mean 'parameters'"):
+        validate_config({"method": "grid", "paramters": P})
+    with pytest.raises(SweepConfigError, match=r"did you mean 'uniform'.*allowed: constant"):
+        validate_config({"method": "random", "parameters": {
+            "lr": {"distribution": "unifrom", "min": 0, "max": 1}}})
+    with pytest.raises(SweepConfigError, match="WANDB_MODE=online"):
+        validate_config({"method": "random", "parameters": {
+            "lr": {"distribution": "beta", "a": 1, "b": 1}}})
+
+
+def test_missing_yaml_file_is_a_config_error():
+    with pytest.raises(SweepConfigError, match="no sweep config file"):
+        local_sweeps.sweep("missing.yaml")
+
+
+# ---------------------------------------------------------------------------
+# End to end: real offline W&B runs
+# ---------------------------------------------------------------------------
+
+def test_each_trial_sees_its_suggested_config_and_the_logged_metric_is_recorded():
+    sweep_id = local_sweeps.sweep({
+        "method": "bayes", "metric": {"name": "score", "goal": "maximize"},
+        "parameters": {
+            "hidden_sizes": {"values": [[100], [256, 256]]},
+            "optimizer": {"parameters": {"name": {"values": ["sgd", "adam"]},
+                                         "lr": {"min": 0.001, "max": 0.1}}},
+            "epochs": {"value": 2}}}, project="tests")
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=3)
+    df = local_sweeps.sweep_results(sweep_id)
+    seen = seen_runs()
+    assert len(df) == 3 and set(df["run_id"]) == set(seen)
+    for _, row in df.iterrows():
+        run = seen[row["run_id"]]
+        assert row["state"] == "finished"
+        # "epochs" clashes with a results column, so its config column is renamed
+        assert run["config"] == {"hidden_sizes": row["hidden_sizes"],
+                                 "epochs": row["config.epochs"],
+                                 "optimizer": {"name": row["optimizer.name"],
+                                               "lr": row["optimizer.lr"]}}
+        assert row["score"] == run["logged"][-1]  # W&B's sweep metric: the summary value
+        assert row["epochs"] == len(run["logged"])
+        assert run["group"] == f"sweep-{sweep_id}"
+    # each trial is an offline run in ./wandb that `wandb sync` can upload later
+    assert len(list(Path("wandb").glob("offline-run-*"))) == 3
+    # the trial's environment was restored
+    assert "WANDB_SWEEP_PARAM_PATH" not in os.environ and "WANDB_RUN_ID" not in os.environ
+
+
+def test_two_agent_processes_share_a_grid_and_run_every_point_once():
+    values = [1, 2, 3, 4, 5, 6]
+    Path("grid.yaml").write_text(json.dumps({
+        "method": "grid", "metric": {"name": "score", "goal": "maximize"},
+        "parameters": {"x": {"values": values}, "epochs": {"value": 1}}}))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
+    created = subprocess.run([sys.executable, "-m", "local_sweeps", "sweep", "grid.yaml"],
+                             env=env, capture_output=True, text=True, check=True)
+    sweep_id = created.stdout.strip().splitlines()[-1]
+    command = [sys.executable, "-m", "local_sweeps", "agent", sweep_id,
+               "--function", "sweep_fixtures:train_config_value"]
+    agents = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [a.communicate(timeout=120)[0] for a in agents]
+    assert [a.returncode for a in agents] == [0, 0], outputs
+    seen = seen_runs().values()
+    assert sorted(r["config"]["x"] for r in seen) == values
+    assert len({r["pid"] for r in seen}) == 2, "both agents should have run trials"
+    df = local_sweeps.sweep_results(sweep_id)
+    assert sorted(df["x"]) == values and (df["state"] == "finished").all()
+    assert sorted(df["score"]) == sorted(r["logged"][-1] for r in seen)
+    for output in outputs:
+        assert "trial " in output and str(Path.cwd()) not in output
+
+
+def test_interrupted_agent_resumes_without_repeats_or_losses():
+    sweep_id = local_sweeps.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2, 3, 4]}},
+                                   "metric": {"name": "score"}})
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_interrupt_on_third_call)
+    df = local_sweeps.sweep_results(sweep_id)
+    assert list(df["state"]) == ["finished", "finished", "failed"]
+    assert "KeyboardInterrupt" in df["error"].iloc[2]
+    interrupted_x = df["x"].iloc[2]
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_interrupt_on_third_call)
+    df = local_sweeps.sweep_results(sweep_id)
+    finished = df[df["state"] == "finished"]
+    assert sorted(finished["x"]) == [1, 2, 3, 4]          # nothing lost, nothing twice
+    assert interrupted_x in list(df["x"].iloc[3:])          # the interrupted point re-ran
+    assert len(df) == 5
+
+
+def test_failures_are_recorded_and_the_agent_stops_after_several_in_a_row(capsys):
+    sweep_id = local_sweeps.sweep({"method": "random", "metric": {"name": "score"},
+                                   "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_no_metric, count=1)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_fail, count=10)
+    df = local_sweeps.sweep_results(sweep_id)
+    limit = local_sweeps.MAX_CONSECUTIVE_FAILURES
+    assert len(df) == 1 + limit
+    assert (df["state"] == "failed").all()
+    assert "score" in df["error"].iloc[0] and "never logged" in df["error"].iloc[0]
+    assert all("ValueError: boom" in e and "Traceback" in e for e in df["error"].iloc[1:])
+    out = capsys.readouterr().out
+    assert f"{limit} trials failed in a row" in out
+    assert out.count("failed: ValueError: boom") == limit
+    # a working train() carries on with the same sweep
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=1)
+    assert local_sweeps.sweep_results(sweep_id)["state"].iloc[-1] == "finished"
+
+
+def test_run_cap_counts_all_agents_and_count_counts_one_agent():
+    sweep_id = local_sweeps.sweep({"method": "random", "run_cap": 3, "metric": {"name": "score"},
+                                   "parameters": {"x": {"values": [1, 2, 3]}}})
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=2)
+    assert len(local_sweeps.sweep_results(sweep_id)) == 2
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=5)
+    df = local_sweeps.sweep_results(sweep_id)
+    assert len(df) == 3 and len(seen_runs()) == 3
+
+
+def test_reaching_the_metric_target_finishes_the_sweep(capsys):
+    sweep_id = local_sweeps.sweep({"method": "grid", "parameters": {
+        "x": {"values": [1, 2, 3, 4]}, "epochs": {"value": 1}},
+        "metric": {"name": "score", "goal": "maximize", "target": 2}})
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    assert sorted(r["config"]["x"] for r in seen_runs().values()) == [1, 2]
+    assert "reached the target" in capsys.readouterr().out
+
+
+def test_unknown_sweep_id_lists_the_known_ones(capsys):
+    known = local_sweeps.sweep({"method": "random", "parameters": P})
+    with pytest.raises(local_sweeps.SweepNotFoundError, match=known):
+        local_sweeps.agent("nosuchid", function=sweep_fixtures.train_record)
+    with pytest.raises(SystemExit) as exit_:
+        local_sweeps.main(["agent", "nosuchid", "--function", "sweep_fixtures:train_record"])
+    assert exit_.value.code == 2 and known in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        local_sweeps.main(["agent", known, "--function", "sweep_fixtures:no_such_function"])
+    assert "no_such_function" in capsys.readouterr().err
+
+
+def test_api_sweep_results_maps_w_and_b_runs_to_the_same_columns():
+    config = {"method": "random", "metric": {"name": "score", "goal": "maximize"},
+              "parameters": {"hidden_sizes": {"values": [[100], [256, 256]]},
+                             "optimizer": {"parameters": {"lr": {"min": 0.001, "max": 0.1}}}}}
+    local = local_sweeps.sweep_results(local_sweeps.sweep(config))
+
+    def run(run_id, state, created, score, steps, runtime, hidden, lr):
+        history = [{"score": score}] * steps if score is not None else []
+        return SimpleNamespace(
+            id=run_id, state=state, created_at=created,
+            config={"hidden_sizes": hidden, "optimizer": {"lr": lr}, "_wandb": {}},
+            summary={"score": score, "_step": steps - 1, "_runtime": runtime},
+            scan_history=lambda keys: iter([h for h in history if set(keys) <= set(h)]))
+
+    api_sweep = SimpleNamespace(config=config, runs=[
+        run("b2", "killed", "2025-01-01T10:05:00Z", 0.7, 2, 30.0, [256, 256], 0.01),
+        run("a1", "finished", "2025-01-01T10:00:00Z", 0.9, 5, 60.5, [100], 0.05),
+        run("c3", "crashed", "2025-01-01T10:09:00", None, 1, None, [100], 0.002)])
+    df = local_sweeps.api_sweep_results(api_sweep)
+    assert list(df.columns) == list(local.columns)
+    assert list(df["run_id"]) == ["a1", "b2", "c3"]  # by creation time
+    assert list(df["trial"]) == [0, 1, 2]
+    assert list(df["state"]) == ["finished", "stopped", "failed"]
+    assert df["score"].iloc[0] == 0.9 and math.isnan(df["score"].iloc[2])
+    assert df["hidden_sizes"].iloc[1] == [256, 256] and df["optimizer.lr"].iloc[1] == 0.01
+    assert list(df["steps"]) == [5, 2, 1] and list(df["epochs"]) == [5, 2, 0]
+    assert df["end"].iloc[0] - df["start"].iloc[0] == pd.Timedelta(seconds=60.5)
+    assert str(df["start"].iloc[2].tz) == "UTC"
