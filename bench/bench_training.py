@@ -1,0 +1,137 @@
+"""Seconds per epoch of the numpy MLP, against numpy's own matmul peak and PyTorch.
+
+For each configuration, one epoch over the full training set (no validation
+pass), median of ``--repeats`` runs interleaved across configurations and
+frameworks, so a slow moment of the machine hits every column alike.
+
+Printed per configuration:
+- numpy s/epoch, and the FLOP rate the step needs (matmul FLOPs of forward and
+  backward, divided by the epoch time) as a fraction of numpy's float32 matmul
+  peak measured in this run;
+- PyTorch s/epoch on the CPU for the same MLP, optimizer and batches, and the
+  ratio numpy / PyTorch (< 1 means numpy is faster), where torch is installed.
+
+Targets (issue #2): numpy no slower than PyTorch on every config, and at least
+40% of the matmul peak on every config.
+
+    MNIST_DIR=../shared/data/mnist python bench/bench_training.py [--repeats 5] [--optimizer sgd adam]
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import mnist_utils as mu  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # PyTorch is not a dependency: the comparison is optional
+    torch = None
+
+CONFIGS = [([100], 100), ([256, 256], 64), ([512], 128), ([1000], 256)]
+LR = {"sgd": 0.1, "adam": 0.001}
+
+
+def step_flops(hidden_sizes, batch_size, n_in=784, n_out=10):
+    """Matmul FLOPs of one training step: forward, dW, and dx for all but the first layer."""
+    sizes = [n_in, *hidden_sizes, n_out]
+    flops = 0
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        passes = 2 if i == 0 else 3  # forward + dW (+ dx beyond the input layer)
+        flops += passes * 2 * batch_size * a * b
+    return flops
+
+
+def matmul_peak(repeats=7):
+    """numpy's float32 matmul rate in FLOP/s: the best size's median."""
+    best = 0.0
+    for n in (512, 1024, 2048):
+        a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+        b = np.random.default_rng(1).random((n, n), dtype=np.float32)
+        a @ b
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            a @ b
+            times.append(time.perf_counter() - start)
+        best = max(best, 2 * n ** 3 / statistics.median(times))
+    return best
+
+
+def numpy_epoch(x, t, hidden_sizes, batch_size, optimizer):
+    net = mu.MLP(hidden_sizes=hidden_sizes, seed=0)
+    history = mu.fit(net, (x, t), epochs=1, batch_size=batch_size, optimizer=optimizer,
+                     lr=LR[optimizer], seed=0, progress=False)
+    return history.seconds
+
+
+def torch_epoch(x, t, hidden_sizes, batch_size, optimizer):
+    torch.manual_seed(0)
+    sizes = [x.shape[1], *hidden_sizes, 10]
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+    model = torch.nn.Sequential(*layers[:-1])
+    opt = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[optimizer](model.parameters(), lr=LR[optimizer])
+    loss_fn = torch.nn.CrossEntropyLoss()
+    gen = torch.Generator().manual_seed(0)
+    start = time.perf_counter()
+    order = torch.randperm(len(x), generator=gen)
+    for i in range(0, len(x) - batch_size + 1, batch_size):
+        idx = order[i:i + batch_size]
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x[idx]), t[idx])
+        loss.backward()
+        opt.step()
+        loss.item()  # the numpy loop reads its loss every step too
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--optimizer", nargs="+", default=["sgd", "adam"], choices=sorted(LR))
+    args = parser.parse_args()
+
+    (x, t), _ = mu.load_mnist()
+    xt = tt = None
+    if torch is not None:
+        xt, tt = torch.from_numpy(x), torch.from_numpy(t)
+        print(f"PyTorch {torch.__version__} on the CPU, {torch.get_num_threads()} threads")
+    else:
+        print("PyTorch is not installed: numpy figures only")
+    peak = matmul_peak()
+    print(f"numpy {np.__version__} float32 matmul peak: {peak / 1e9:.1f} GFLOP/s; "
+          f"{len(x)} training images per epoch; median of {args.repeats}")
+
+    runs = {}
+    for _ in range(args.repeats):
+        for hidden_sizes, batch_size in CONFIGS:
+            for opt in args.optimizer:
+                key = (tuple(hidden_sizes), batch_size, opt)
+                runs.setdefault(key, {"numpy": [], "torch": []})
+                runs[key]["numpy"].append(numpy_epoch(x, t, hidden_sizes, batch_size, opt))
+                if torch is not None:
+                    runs[key]["torch"].append(torch_epoch(xt, tt, hidden_sizes, batch_size, opt))
+
+    header = f"{'hidden':>11} {'batch':>5} {'opt':>5} {'numpy s':>8} {'% peak':>7} {'torch s':>8} {'np/torch':>8}"
+    print(header)
+    print("-" * len(header))
+    for (hidden, batch_size, opt), r in runs.items():
+        np_s = statistics.median(r["numpy"])
+        steps = len(x) // batch_size
+        frac = step_flops(hidden, batch_size) * steps / np_s / peak
+        line = f"{str(list(hidden)):>11} {batch_size:>5} {opt:>5} {np_s:8.3f} {100 * frac:6.1f}%"
+        if r["torch"]:
+            torch_s = statistics.median(r["torch"])
+            line += f" {torch_s:8.3f} {np_s / torch_s:8.2f}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

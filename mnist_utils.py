@@ -1,0 +1,614 @@
+"""Shared helpers for the wandb-sweeps-mnist notebooks.
+
+Read top to bottom: data, model, training, plotting, W&B helpers, sweeps.
+The numpy network follows the shape of "Deep Learning from Scratch": layers are
+small classes whose ``forward`` caches what ``backward`` needs, and optimizers
+share one ``update(params, grads)`` over dicts keyed ``W1``, ``b1``, ...
+
+Two concerns are large enough to live in sibling modules that this one
+re-exports, so a notebook only ever needs ``import mnist_utils as mu``:
+``mnist_data`` (finding, downloading and verifying MNIST) and ``local_sweeps``
+(running a sweep YAML without a W&B account).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+# --------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------
+from mnist_data import MnistDataError, load_mnist, train_val_split  # noqa: F401
+
+# --------------------------------------------------------------------------
+# Model: layers
+# --------------------------------------------------------------------------
+
+
+class Affine:
+    """Fully connected layer ``out = x @ W + b``."""
+
+    def __init__(self, W, b, needs_dx=True):
+        self.W, self.b = W, b
+        # The first layer's dx would be the gradient w.r.t. the images: nobody
+        # uses it, and skipping it saves a third of the largest matmul.
+        self.needs_dx = needs_dx
+        self.x = self.dW = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        out = x @ self.W
+        out += self.b
+        return out
+
+    def backward(self, dout):
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
+        return dout @ self.W.T if self.needs_dx else None
+
+
+class Relu:
+    """Rectified linear unit, ``max(x, 0)``."""
+
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = x <= 0
+        # In place: x is a fresh array from the previous Affine, owned by no one else.
+        return np.maximum(x, 0, out=x)
+
+    def backward(self, dout):
+        dout[self.mask] = 0
+        return dout
+
+
+def softmax(x):
+    """Row-wise softmax, stable for large scores."""
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def cross_entropy_error(y, t):
+    """Mean cross-entropy of probabilities ``y`` against labels ``t`` (indices or one-hot)."""
+    if t.ndim == 2:
+        t = t.argmax(axis=1)
+    n = y.shape[0]
+    return float(-np.log(y[np.arange(n), t] + 1e-7).mean())
+
+
+class SoftmaxWithLoss:
+    """Softmax followed by the cross-entropy loss; backward starts the chain."""
+
+    def __init__(self):
+        self.y = self.t = None
+
+    def forward(self, x, t):
+        self.t = t.argmax(axis=1) if t.ndim == 2 else t
+        self.y = softmax(x)
+        return cross_entropy_error(self.y, self.t)
+
+    def backward(self, dout=1.0):
+        n = self.y.shape[0]
+        dx = self.y.copy()
+        dx[np.arange(n), self.t] -= 1
+        dx *= dout / n
+        return dx
+
+
+# --------------------------------------------------------------------------
+# Model: the network
+# --------------------------------------------------------------------------
+
+NETWORKS = {"Net1": 1, "Net2": 2}  # the original material's names -> hidden layers
+
+
+class MLP:
+    """Multi-layer perceptron: (Affine -> ReLU) per hidden layer, then Affine -> softmax.
+
+    Parameters
+    ----------
+    input_size, output_size : int
+        784 pixels in, 10 classes out for MNIST.
+    hidden_sizes : sequence of int
+        One entry per hidden layer: ``[100]`` is Net1, ``[256, 256]`` a Net2.
+    weight_decay : float
+        L2 penalty ``0.5 * weight_decay * sum(W**2)`` added to the loss.
+    seed : int
+        Seeds the He initialisation, so a config rebuilds the same network.
+    dtype : numpy dtype
+        float32 for training; float64 for gradient checks.
+    """
+
+    def __init__(self, input_size=784, hidden_sizes=(100,), output_size=10,
+                 weight_decay=0.0, seed=0, dtype=np.float32):
+        hidden_sizes = [hidden_sizes] if isinstance(hidden_sizes, int) else list(hidden_sizes)
+        if not hidden_sizes or any(not isinstance(h, (int, np.integer)) or h < 1 for h in hidden_sizes):
+            raise ValueError(f"hidden_sizes must be a non-empty list of positive ints, got {hidden_sizes!r}")
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        self.hidden_sizes = [int(h) for h in hidden_sizes]
+        self.weight_decay = float(weight_decay)
+        rng = np.random.default_rng(seed)
+        sizes = [input_size, *self.hidden_sizes, output_size]
+        self.params = {}
+        self.layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+            # He initialisation keeps the variance of ReLU activations steady with depth.
+            self.params[f"W{i}"] = (rng.standard_normal((n_in, n_out)) * math.sqrt(2.0 / n_in)).astype(dtype)
+            self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
+            self.layers.append(Affine(self.params[f"W{i}"], self.params[f"b{i}"], needs_dx=i > 1))
+            if i < len(sizes) - 1:
+                self.layers.append(Relu())
+        self.last_layer = SoftmaxWithLoss()
+
+    @property
+    def affine_layers(self):
+        return [layer for layer in self.layers if isinstance(layer, Affine)]
+
+    def predict(self, x):
+        """Class scores (before softmax) for a batch ``x`` of shape (N, 784)."""
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x, t):
+        """Cross-entropy loss plus the weight-decay penalty."""
+        data_loss = self.last_layer.forward(self.predict(x), t)
+        if self.weight_decay:
+            data_loss += 0.5 * self.weight_decay * sum(float((a.W ** 2).sum()) for a in self.affine_layers)
+        return data_loss
+
+    def accuracy(self, x, t, batch_size=2000):
+        """Fraction of ``x`` classified as ``t``, evaluated in batches to bound memory."""
+        return evaluate(self, x, t, batch_size=batch_size)[1]
+
+    def gradient(self, x, t):
+        """Loss and gradients by backpropagation: ``(loss, {"W1": dW1, "b1": db1, ...})``."""
+        loss = self.loss(x, t)
+        dout = self.last_layer.backward()
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        grads = {}
+        for i, layer in enumerate(self.affine_layers, start=1):
+            grads[f"W{i}"] = layer.dW + self.weight_decay * layer.W if self.weight_decay else layer.dW
+            grads[f"b{i}"] = layer.db
+        return loss, grads
+
+    def numerical_gradient(self, x, t, eps=1e-5):
+        """Central-difference gradients of ``loss``: slow, for checking ``gradient`` only."""
+        grads = {}
+        for key, p in self.params.items():
+            g = np.zeros_like(p)
+            for idx in np.ndindex(p.shape):
+                saved = p[idx]
+                p[idx] = saved + eps
+                up = self.loss(x, t)
+                p[idx] = saved - eps
+                down = self.loss(x, t)
+                p[idx] = saved
+                g[idx] = (up - down) / (2 * eps)
+            grads[key] = g
+        return grads
+
+
+def make_net(network="Net2", hidden_size=256, weight_decay=0.0, seed=0):
+    """Build the original material's Net1 (one hidden layer) or Net2 (two), ``hidden_size`` wide.
+
+    Parameters
+    ----------
+    network : {"Net1", "Net2"}
+    hidden_size : int
+        Width of every hidden layer.
+
+    Returns
+    -------
+    MLP
+    """
+    if network not in NETWORKS:
+        raise ValueError(f"network must be one of {sorted(NETWORKS)}, got {network!r}")
+    return MLP(hidden_sizes=[int(hidden_size)] * NETWORKS[network], weight_decay=weight_decay, seed=seed)
+
+
+# --------------------------------------------------------------------------
+# Model: optimizers (all update params in place, so the layers see the change)
+# --------------------------------------------------------------------------
+
+
+class SGD:
+    """Stochastic gradient descent: ``p -= lr * g``."""
+
+    def __init__(self, lr=0.01):
+        self.lr = lr
+
+    def update(self, params, grads):
+        for key, g in grads.items():
+            params[key] -= self.lr * g
+
+
+class Momentum:
+    """SGD with momentum: a velocity that accumulates past gradients."""
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr, self.momentum = lr, momentum
+        self.v = None
+
+    def update(self, params, grads):
+        if self.v is None:
+            self.v = {k: np.zeros_like(p) for k, p in params.items()}
+        for key, g in grads.items():
+            v = self.v[key]
+            v *= self.momentum
+            v -= self.lr * g
+            params[key] += v
+
+
+class AdaGrad:
+    """Per-parameter learning rates that shrink with the squared gradients seen so far."""
+
+    def __init__(self, lr=0.01):
+        self.lr = lr
+        self.h = None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = {k: np.zeros_like(p) for k, p in params.items()}
+        for key, g in grads.items():
+            h = self.h[key]
+            h += g * g
+            params[key] -= self.lr * g / (np.sqrt(h) + 1e-7)
+
+
+class RMSprop:
+    """AdaGrad with a decaying average, so old gradients are forgotten."""
+
+    def __init__(self, lr=0.01, decay_rate=0.99):
+        self.lr, self.decay_rate = lr, decay_rate
+        self.h = None
+
+    def update(self, params, grads):
+        if self.h is None:
+            self.h = {k: np.zeros_like(p) for k, p in params.items()}
+        for key, g in grads.items():
+            h = self.h[key]
+            h *= self.decay_rate
+            h += (1 - self.decay_rate) * g * g
+            params[key] -= self.lr * g / (np.sqrt(h) + 1e-7)
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015): momentum plus RMSprop, with bias correction."""
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
+        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
+        self.iter = 0
+        self.m = self.v = self.buf = None
+
+    def update(self, params, grads):
+        if self.m is None:
+            self.m = {k: np.zeros_like(p) for k, p in params.items()}
+            self.v = {k: np.zeros_like(p) for k, p in params.items()}
+            self.buf = {k: np.empty_like(p) for k, p in params.items()}
+        self.iter += 1
+        lr_t = self.lr * math.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
+        for key, g in grads.items():
+            m, v, buf = self.m[key], self.v[key], self.buf[key]
+            # One scratch buffer per parameter: Adam is memory-bound, so avoiding
+            # temporaries is most of its cost.
+            np.subtract(g, m, out=buf)
+            buf *= 1 - self.beta1
+            m += buf
+            np.multiply(g, g, out=buf)
+            buf -= v
+            buf *= 1 - self.beta2
+            v += buf
+            np.sqrt(v, out=buf)
+            buf += 1e-7
+            np.divide(m, buf, out=buf)
+            buf *= lr_t
+            params[key] -= buf
+
+
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop, "adam": Adam}
+
+
+def get_optimizer(name, lr):
+    """Look an optimizer up by name, so a sweep value can select one.
+
+    Parameters
+    ----------
+    name : str
+        One of ``OPTIMIZERS`` (case-insensitive): sgd, momentum, adagrad, rmsprop, adam.
+    lr : float
+        Learning rate, > 0.
+
+    Returns
+    -------
+    An optimizer with ``update(params, grads)``.
+    """
+    key = str(name).lower()
+    if key not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, got {name!r}")
+    if not (isinstance(lr, (int, float, np.floating)) and lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    return OPTIMIZERS[key](lr=float(lr))
+
+
+# --------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------
+
+
+def evaluate(net, x, t, batch_size=2000):
+    """Mean loss and accuracy of ``net`` on ``(x, t)``, in batches.
+
+    Returns
+    -------
+    (loss, accuracy) : tuple of float
+    """
+    labels = t.argmax(axis=1) if t.ndim == 2 else t
+    total_loss, correct = 0.0, 0
+    for i in range(0, len(x), batch_size):
+        xb, tb = x[i:i + batch_size], labels[i:i + batch_size]
+        scores = net.predict(xb)
+        total_loss += net.last_layer.forward(scores, tb) * len(xb)
+        correct += int((scores.argmax(axis=1) == tb).sum())
+    return total_loss / len(x), correct / len(x)
+
+
+def predict_labels(net, x, batch_size=2000):
+    """Predicted class of every row of ``x``."""
+    return np.concatenate([net.predict(x[i:i + batch_size]).argmax(axis=1)
+                           for i in range(0, len(x), batch_size)])
+
+
+@dataclass
+class History:
+    """What ``fit`` measured: one metrics dict per epoch, and how training ended."""
+
+    records: list = field(default_factory=list)
+    status: str = "completed"  # or "diverged"
+    message: str = ""
+    seconds: float = 0.0
+
+    def __getitem__(self, key):
+        return np.array([r[key] for r in self.records])
+
+    def __len__(self):
+        return len(self.records)
+
+    @property
+    def last(self):
+        return self.records[-1] if self.records else {}
+
+
+def _check_fit_args(x, t, epochs, batch_size):
+    if len(x) != len(t):
+        raise ValueError(f"x and t differ in length: {len(x)} images, {len(t)} labels")
+    if not (isinstance(epochs, (int, np.integer)) and epochs >= 1):
+        raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
+    if not (isinstance(batch_size, (int, np.integer)) and 1 <= batch_size <= len(x)):
+        raise ValueError(f"batch_size must be an int from 1 to {len(x)} (the training set), got {batch_size!r}")
+
+
+def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=0.001,
+        seed=0, on_epoch_end=None, on_step_end=None, progress=True):
+    """Train ``net`` with shuffled minibatches.
+
+    Parameters
+    ----------
+    net : MLP
+    train, val : tuple ``(x, t)``
+        Training data, and the validation data measured after every epoch.
+    epochs, batch_size : int
+    optimizer : str or optimizer object
+        A name from ``OPTIMIZERS`` (with ``lr``) or a ready optimizer.
+    seed : int
+        Seeds the shuffling, so a config reproduces its run.
+    on_epoch_end : callable, optional
+        Called with ``{"epoch", "train_loss", "train_acc", "val_loss", "val_acc"}``
+        after every epoch; hand it to ``wandb.log``.
+    on_step_end : callable, optional
+        Called with ``{"step", "epoch", "batch_loss"}`` after every minibatch.
+    progress : bool
+        Show a tqdm bar over the epochs.
+
+    Returns
+    -------
+    History
+        ``status`` is ``"diverged"`` if the loss became NaN or infinite; training
+        stops there and the epochs already measured are kept.
+    """
+    x, t = train
+    _check_fit_args(x, t, epochs, batch_size)
+    opt = get_optimizer(optimizer, lr) if isinstance(optimizer, str) else optimizer
+    labels = t.argmax(axis=1) if t.ndim == 2 else t
+    rng = np.random.default_rng(seed)
+    history = History()
+    start = time.perf_counter()
+    step = 0
+    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress, file=sys.stdout, leave=True)
+    for epoch in bar:
+        order = rng.permutation(len(x))
+        loss_sum, correct, seen = 0.0, 0, 0
+        # The last partial batch is dropped: every step then has the same size,
+        # as in the original material, and an epoch is len(x) // batch_size steps.
+        for i in range(0, len(x) - batch_size + 1, batch_size):
+            idx = order[i:i + batch_size]
+            xb, tb = x[idx], labels[idx]
+            # A diverging run overflows before its loss turns NaN; the check below
+            # reports that once, clearly, instead of numpy warning on every layer.
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss, grads = net.gradient(xb, tb)
+            if not math.isfinite(loss):
+                history.status = "diverged"
+                history.message = (f"loss became {loss} at epoch {epoch}, step {step + 1} "
+                                   f"(optimizer={getattr(opt, '__class__').__name__}, lr={lr}): "
+                                   "try a smaller learning rate")
+                break
+            opt.update(net.params, grads)
+            step += 1
+            loss_sum += loss * len(idx)
+            # The forward pass already computed the scores: reuse them for accuracy.
+            correct += int((net.last_layer.y.argmax(axis=1) == tb).sum())
+            seen += len(idx)
+            if on_step_end is not None:
+                on_step_end({"step": step, "epoch": epoch, "batch_loss": loss})
+        if history.status == "diverged":
+            print(f"Training stopped: {history.message}")
+            break
+        metrics = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / seen}
+        if val is not None:
+            metrics["val_loss"], metrics["val_acc"] = evaluate(net, *val)
+        history.records.append(metrics)
+        bar.set_postfix({k: round(v, 4) for k, v in metrics.items() if k != "epoch"})
+        if on_epoch_end is not None:
+            on_epoch_end(metrics)
+    bar.close()
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def load_splits(val_size=1 / 6, seed=0, verbose=True):
+    """MNIST as train, validation and test sets: the split every notebook tunes on.
+
+    The validation set is held out of the 60,000 training images (10,000 of them
+    by default); the test set stays untouched until a final evaluation.
+
+    Returns
+    -------
+    (x_train, t_train), (x_val, t_val), (x_test, t_test)
+    """
+    (x, t), test = load_mnist(verbose=verbose)
+    train, val = train_val_split(x, t, val_size=val_size, seed=seed)
+    return train, val, test
+
+
+# --------------------------------------------------------------------------
+# Plotting
+# --------------------------------------------------------------------------
+
+
+def plot_digits(x, t=None, pred=None, ncols=10, title=None):
+    """A grid of digits, captioned with their label and, if given, the prediction.
+
+    Wrong predictions are captioned in red, so mistakes stand out.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    n = len(x)
+    nrows = max(1, math.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.3 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        ax.imshow(np.asarray(x[i]).reshape(28, 28), cmap="gray_r")
+        if pred is not None:
+            ok = t is None or pred[i] == t[i]
+            label = f"{pred[i]}" if t is None else f"{t[i]}→{pred[i]}"
+            ax.set_title(label, fontsize=9, color="black" if ok else "red")
+        elif t is not None:
+            ax.set_title(str(t[i]), fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_learning_curves(histories, metrics=("loss", "acc")):
+    """Train (dashed) and validation (solid) curves per epoch, one panel per metric.
+
+    Parameters
+    ----------
+    histories : dict of name -> History (or a list of per-epoch metric dicts)
+    metrics : the metric stems to plot, e.g. ``("loss", "acc")``
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
+    for (name, history), color in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3):
+        records = history.records if isinstance(history, History) else list(history)
+        epochs = [r["epoch"] for r in records]
+        for ax, metric in zip(axes[0], metrics):
+            for split, style in (("train", "--"), ("val", "-")):
+                key = f"{split}_{metric}"
+                if records and key in records[0]:
+                    ax.plot(epochs, [r[key] for r in records], style, color=color, label=f"{name} {split}")
+    for ax, metric in zip(axes[0], metrics):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel({"acc": "accuracy"}.get(metric, metric))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_step_losses(losses, smooth=50):
+    """Minibatch losses per training step, smoothed by a moving average, one line per name.
+
+    Parameters
+    ----------
+    losses : dict of name -> sequence of float
+    smooth : int
+        Window of the moving average; minibatch losses are noisy.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for name, values in losses.items():
+        values = np.asarray(values, dtype=float)
+        window = max(1, min(smooth, len(values)))
+        ax.plot(np.arange(window, len(values) + 1), np.convolve(values, np.ones(window) / window, "valid"),
+                label=name)
+    ax.set(xlabel="step", ylabel=f"training loss (mean of {smooth} steps)", yscale="log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(t, pred, n_classes=10):
+    """Counts of (true label, predicted label) pairs: rows are truths, columns predictions."""
+    return np.bincount(np.asarray(t) * n_classes + np.asarray(pred),
+                       minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def plot_confusion_matrix(t, pred, title=None):
+    """The confusion matrix as a heat map with counts.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    cm = confusion_matrix(t, pred)
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    # A log scale keeps the off-diagonal mistakes visible next to the large diagonal.
+    ax.imshow(np.log1p(cm), cmap="Blues")
+    for (i, j), count in np.ndenumerate(cm):
+        ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
+                color="white" if cm[i, j] > cm.max() / 3 else "black")
+    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true",
+           title=title or f"accuracy {np.trace(cm) / cm.sum():.2%}")
+    fig.tight_layout()
+    return fig

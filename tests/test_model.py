@@ -1,0 +1,211 @@
+"""Unit tests of the numpy network: gradients, optimizers, the training loop."""
+
+import numpy as np
+import pytest
+
+import mnist_utils as mu
+
+
+def rel_error(a, b):
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def numerical(f, x, dout, eps=1e-6):
+    """Central-difference gradient of ``sum(f(x) * dout)`` with respect to ``x``."""
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        saved = x[idx]
+        x[idx] = saved + eps
+        up = float((f(x.copy()) * dout).sum())
+        x[idx] = saved - eps
+        down = float((f(x.copy()) * dout).sum())
+        x[idx] = saved
+        grad[idx] = (up - down) / (2 * eps)
+    return grad
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(42)
+
+
+def test_affine_gradients(rng):
+    x = rng.standard_normal((4, 5))
+    W = rng.standard_normal((5, 3))
+    b = rng.standard_normal(3)
+    dout = rng.standard_normal((4, 3))
+    layer = mu.Affine(W, b)
+    layer.forward(x)
+    dx = layer.backward(dout)
+    assert rel_error(dx, numerical(lambda v: mu.Affine(W, b).forward(v), x, dout)) < 1e-7
+    assert rel_error(layer.dW, numerical(lambda v: mu.Affine(v, b).forward(x), W.copy(), dout)) < 1e-7
+    assert rel_error(layer.db, numerical(lambda v: mu.Affine(W, v).forward(x), b.copy(), dout)) < 1e-7
+
+
+def test_relu_gradient(rng):
+    # Keep inputs away from the kink at 0, where the derivative is undefined.
+    x = rng.standard_normal((6, 7))
+    x[np.abs(x) < 0.05] = 0.5
+    dout = rng.standard_normal((6, 7))
+    layer = mu.Relu()
+    layer.forward(x.copy())
+    dx = layer.backward(dout.copy())
+    assert rel_error(dx, numerical(lambda v: mu.Relu().forward(v), x, dout)) < 1e-7
+
+
+def test_relu_forward_values():
+    out = mu.Relu().forward(np.array([[-2.0, 0.0, 3.0]]))
+    np.testing.assert_array_equal(out, [[0.0, 0.0, 3.0]])
+
+
+def test_softmax_with_loss_gradient(rng):
+    x = rng.standard_normal((5, 10))
+    t = rng.integers(0, 10, size=5)
+    layer = mu.SoftmaxWithLoss()
+    layer.forward(x, t)
+    dx = layer.backward()
+    num = numerical(lambda v: np.array(mu.SoftmaxWithLoss().forward(v, t)), x, np.array(1.0))
+    # Not tighter: the loss takes log(y + 1e-7), which shifts the gradient by ~1e-6.
+    assert rel_error(dx, num) < 1e-5
+
+
+def test_softmax_loss_matches_definition():
+    x = np.array([[1.0, 2.0, 3.0]])
+    p = np.exp(x) / np.exp(x).sum()
+    assert mu.SoftmaxWithLoss().forward(x, np.array([2])) == pytest.approx(-np.log(p[0, 2]), rel=1e-6)
+    # One-hot labels give the same loss as class indices.
+    assert mu.SoftmaxWithLoss().forward(x, np.array([[0, 0, 1]])) == pytest.approx(-np.log(p[0, 2]), rel=1e-6)
+
+
+@pytest.mark.parametrize("hidden_sizes", [[6], [6, 5], [6, 5, 4]])
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1])
+def test_mlp_gradient_check(hidden_sizes, weight_decay):
+    net = mu.MLP(input_size=8, hidden_sizes=hidden_sizes, output_size=3,
+                 weight_decay=weight_decay, seed=1, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    # Non-zero biases so a wrong db would show.
+    for key in net.params:
+        if key.startswith("b"):
+            net.params[key] += rng.standard_normal(net.params[key].shape) * 0.1
+    x = rng.standard_normal((7, 8))
+    t = rng.integers(0, 3, size=7)
+    _, grads = net.gradient(x, t)
+    numeric = net.numerical_gradient(x, t)
+    assert set(grads) == set(numeric) == {f"{p}{i}" for i in range(1, len(hidden_sizes) + 2) for p in "Wb"}
+    for key in grads:
+        assert rel_error(grads[key], numeric[key]) < 1e-5, key
+
+
+def test_mlp_shapes_dtype_and_seed():
+    a = mu.MLP(hidden_sizes=[32, 16], seed=3)
+    b = mu.MLP(hidden_sizes=[32, 16], seed=3)
+    c = mu.MLP(hidden_sizes=[32, 16], seed=4)
+    assert [a.params[k].shape for k in ("W1", "W2", "W3")] == [(784, 32), (32, 16), (16, 10)]
+    assert all(p.dtype == np.float32 for p in a.params.values())
+    np.testing.assert_array_equal(a.params["W1"], b.params["W1"])
+    assert not np.array_equal(a.params["W1"], c.params["W1"])
+    # He initialisation: std close to sqrt(2 / fan_in).
+    assert a.params["W1"].std() == pytest.approx(np.sqrt(2 / 784), rel=0.05)
+
+
+def test_make_net_builds_net1_and_net2():
+    assert mu.make_net("Net1", 50).hidden_sizes == [50]
+    assert mu.make_net("Net2", 50).hidden_sizes == [50, 50]
+    with pytest.raises(ValueError, match="network must be one of"):
+        mu.make_net("Net3", 50)
+
+
+@pytest.mark.parametrize("bad", [[], [0], [10, -1], ["a"]])
+def test_mlp_rejects_bad_hidden_sizes(bad):
+    with pytest.raises(ValueError, match="hidden_sizes"):
+        mu.MLP(hidden_sizes=bad)
+
+
+def quadratic_steps(optimizer, steps=300):
+    """Minimise sum((p - 3)^2) from 0; return the final parameters."""
+    params = {"W1": np.zeros(4, dtype=np.float32)}
+    for _ in range(steps):
+        optimizer.update(params, {"W1": 2 * (params["W1"] - 3)})
+    return params["W1"]
+
+
+@pytest.mark.parametrize("name,lr", [("sgd", 0.1), ("momentum", 0.05), ("adagrad", 0.9),
+                                     ("rmsprop", 0.05), ("adam", 0.1)])
+def test_optimizers_minimise_a_quadratic(name, lr):
+    np.testing.assert_allclose(quadratic_steps(mu.get_optimizer(name, lr)), 3.0, atol=0.05)
+
+
+def test_adam_first_step_is_lr_times_sign():
+    # With bias correction, Adam's first step is lr * g / |g| whatever the gradient's scale.
+    params = {"W1": np.zeros(3)}
+    mu.Adam(lr=0.01).update(params, {"W1": np.array([5.0, -0.2, 1e-2])})
+    np.testing.assert_allclose(params["W1"], [-0.01, 0.01, -0.01], rtol=1e-3)
+
+
+def test_get_optimizer_errors_name_allowed_values():
+    with pytest.raises(ValueError, match="adam"):
+        mu.get_optimizer("adamw", 0.01)
+    with pytest.raises(ValueError, match="lr"):
+        mu.get_optimizer("sgd", -1)
+    assert isinstance(mu.get_optimizer("Adam", 0.01), mu.Adam)
+
+
+def toy_data(n=600, seed=0):
+    """Two well separated blobs per class in 20 dimensions: learnable in a few epochs."""
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((3, 20)) * 3
+    t = rng.integers(0, 3, size=n)
+    x = (centers[t] + rng.standard_normal((n, 20))).astype(np.float32)
+    return x, t
+
+
+def test_fit_learns_and_reports_every_epoch():
+    x, t = toy_data()
+    net = mu.MLP(input_size=20, hidden_sizes=[16], output_size=3, seed=0)
+    seen = []
+    steps = []
+    history = mu.fit(net, (x[:500], t[:500]), (x[500:], t[500:]), epochs=4, batch_size=50,
+                     optimizer="adam", lr=0.01, on_epoch_end=seen.append,
+                     on_step_end=steps.append, progress=False)
+    assert history.status == "completed"
+    assert [m["epoch"] for m in seen] == [1, 2, 3, 4]
+    assert set(seen[0]) == {"epoch", "train_loss", "train_acc", "val_loss", "val_acc"}
+    assert len(steps) == 4 * 10 and steps[-1]["step"] == 40
+    assert history["val_acc"][-1] > 0.9
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    # val metrics really are the network's on the validation data.
+    loss, acc = mu.evaluate(net, x[500:], t[500:])
+    assert history.last["val_acc"] == pytest.approx(acc)
+    assert history.last["val_loss"] == pytest.approx(loss, rel=1e-5)
+
+
+def test_fit_is_reproducible_from_seed():
+    x, t = toy_data()
+    runs = []
+    for _ in range(2):
+        net = mu.MLP(input_size=20, hidden_sizes=[8], output_size=3, seed=5)
+        runs.append(mu.fit(net, (x, t), epochs=2, batch_size=32, optimizer="sgd", lr=0.1,
+                           seed=7, progress=False)["train_loss"])
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_fit_stops_cleanly_when_diverging(capsys):
+    x, t = toy_data()
+    net = mu.MLP(input_size=20, hidden_sizes=[16], output_size=3, seed=0)
+    history = mu.fit(net, (x, t), epochs=5, batch_size=50, optimizer="sgd", lr=1e6, progress=False)
+    assert history.status == "diverged"
+    assert "smaller learning rate" in history.message
+    assert len(history) < 5
+    assert "Training stopped" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kwargs,match", [({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"),
+                                          ({"batch_size": 10_000}, "batch_size"),
+                                          ({"optimizer": "lbfgs"}, "optimizer")])
+def test_fit_rejects_bad_arguments_before_training(kwargs, match):
+    x, t = toy_data()
+    net = mu.MLP(input_size=20, hidden_sizes=[4], output_size=3)
+    before = net.params["W1"].copy()
+    with pytest.raises(ValueError, match=match):
+        mu.fit(net, (x, t), progress=False, **kwargs)
+    np.testing.assert_array_equal(net.params["W1"], before)
