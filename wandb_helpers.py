@@ -14,8 +14,9 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -32,17 +33,18 @@ _MODES = {"online": "online", "offline": "offline", "disabled": "disabled",
 # accepts an entry for api.wandb.ai (which older versions wrote), so check both.
 _DEFAULT_HOSTS = ("api.forge.coreweave.com", "api.wandb.ai")
 
-_HOW_TO_SYNC = "`wandb login`, then `wandb sync wandb/offline-run-*`"
-
 
 def _netrc_has_key(path: Path, hosts) -> bool:
     try:
         entries = netrc.netrc(path)
     except (OSError, netrc.NetrcParseError):
-        # A missing or unreadable file simply holds no key; W&B itself warns
-        # about a malformed one when it reads it.
+        # A missing or unreadable file holds no key; W&B warns about a malformed one.
         return False
-    return any((entries.authenticators(h) or (None, None, None))[2] for h in hosts)
+    for host in hosts:
+        entry = entries.authenticators(host)  # (login, account, password) or None
+        if entry and entry[2]:
+            return True
+    return False
 
 
 def _read_settings(paths) -> dict:
@@ -97,18 +99,16 @@ def choose_wandb_mode(environ=None, netrc_path=None, colab_secret=None,
         settings_paths = [Path(config_dir) / "settings", Path(root) / "wandb" / "settings"]
     settings = _read_settings(settings_paths)
 
-    # An explicit choice always wins: the environment first, then the mode that
-    # `wandb offline` / `wandb disabled` saved (W&B gives env vars the same precedence).
-    for source, value in [("WANDB_MODE", environ.get("WANDB_MODE")),
-                          ("the W&B settings file", settings.get("mode"))]:
-        if value is None or not value.strip():
+    # An explicit choice always wins: WANDB_MODE, then the mode that `wandb offline`
+    # or `wandb disabled` saved in W&B's settings (W&B's own order of precedence).
+    for name, value in [("WANDB_MODE", environ.get("WANDB_MODE")),
+                        ("mode in W&B's settings", settings.get("mode"))]:
+        value = (value or "").strip()
+        if not value:
             continue  # `WANDB_MODE= python ...` means "unset"
-        mode = _MODES.get(value.strip().lower())
-        if mode is None:
-            raise ValueError(f"WANDB_MODE={value!r} (from {source}) is not a W&B mode;"
-                             f" use one of {', '.join(_MODES)}")
-        return mode, f"WANDB_MODE={value.strip()} is set" if source == "WANDB_MODE" \
-            else f"`wandb {mode}` was run here before"
+        if value.lower() not in _MODES:
+            raise ValueError(f"{name}={value!r} is not a W&B mode; use one of: {', '.join(_MODES)}")
+        return _MODES[value.lower()], f"{name}={value}"
 
     # Otherwise go online only if wandb.init() will find a key without prompting.
     if environ.get("WANDB_API_KEY"):
@@ -120,7 +120,8 @@ def choose_wandb_mode(environ=None, netrc_path=None, colab_secret=None,
             [home / ".netrc", home / "_netrc"]
         netrc_path = next((p for p in candidates if p.exists()), candidates[0])
     base_url = environ.get("WANDB_BASE_URL") or settings.get("base_url")
-    hosts = (base_url.split("://")[-1].split("/")[0],) if base_url else _DEFAULT_HOSTS
+    host = urlsplit(base_url).netloc if base_url else _DEFAULT_HOSTS[0]
+    hosts = _DEFAULT_HOSTS if host in _DEFAULT_HOSTS else (host,)
     if _netrc_has_key(Path(netrc_path).expanduser(), hosts):
         return "online", "`wandb login` stored an API key"
     if colab_secret:
@@ -167,13 +168,13 @@ def setup_wandb(project=None):
     if project:
         os.environ["WANDB_PROJECT"] = project
 
-    if mode == "online":
-        change = "set WANDB_MODE=offline to keep runs on this machine"
-    elif mode == "offline":
-        change = f"runs are saved in wandb/; to upload them: {_HOW_TO_SYNC}"
-    else:
-        change = "wandb calls do nothing; set WANDB_MODE=offline or online to log runs"
-    print(f"W&B mode: {mode} ({reason}); {change}.")
+    advice = {
+        "online": "Set WANDB_MODE=offline to keep runs on this machine.",
+        "offline": "Runs are saved in wandb/; to put them online,"
+                   " `wandb login`, then `wandb sync wandb/offline-run-*`.",
+        "disabled": "wandb calls do nothing; set WANDB_MODE=offline to log runs.",
+    }
+    print(f"W&B mode: {mode} ({reason}). {advice[mode]}")
     return mode
 
 
@@ -194,15 +195,15 @@ class OfflineRun:
     config: dict
     history: pd.DataFrame
     summary: dict
-    state: str  # W&B's word: "finished", "failed", or "unknown" (killed or still running)
-    exit_code: int | None
+    state: str  # W&B's word: "finished", "failed", or "running"/"unknown" (no exit record)
+    exit_code: int | None  # None until the run writes its exit record
     start_time: pd.Timestamp | None
     path: Path  # the run folder, relative if it was given relative
-    failed: bool = field(init=False)
 
-    def __post_init__(self):
-        # A killed run never writes its exit record: count it as failed too.
-        self.failed = self.state != "finished" or self.exit_code not in (0, None)
+    @property
+    def failed(self) -> bool:
+        """Crashed, killed, or never finished: anything but a clean exit."""
+        return self.state != "finished" or self.exit_code != 0
 
 
 # JSON has no NaN or infinity, so W&B's reader spells them as strings.
@@ -376,4 +377,5 @@ def list_offline_runs(wandb_dir="wandb", project=None, group=None) -> list[Offli
         runs = list(pool.map(read_offline_run, folders))
     runs = [r for r in runs if (project is None or r.project == project)
             and (group is None or r.group == group)]
-    return sorted(runs, key=lambda r: (r.start_time is None, r.start_time or pd.Timestamp(0, tz="UTC")))
+    last = pd.Timestamp.max.tz_localize("UTC")  # for runs killed before writing anything
+    return sorted(runs, key=lambda r: last if r.start_time is None else r.start_time)

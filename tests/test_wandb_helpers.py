@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 import wandb
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from wandb_helpers import (  # noqa: E402
+from wandb_helpers import (
     choose_wandb_mode,
     list_offline_runs,
     read_offline_run,
     setup_wandb,
 )
 
+ROOT = str(Path(__file__).resolve().parents[1])  # for the scripts run in subprocesses
 FAKE_KEY = "x" * 40  # W&B keys are 40 characters; this one is never sent anywhere
 
 
@@ -164,7 +163,7 @@ def test_setup_wandb_never_prompts_without_a_terminal(clean_env):
     # Without setup_wandb this script raises UsageError here (no terminal), and
     # waits for a key forever in a terminal.
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
-    script = SCRIPT.format(root=str(Path(__file__).resolve().parents[1]))
+    script = SCRIPT.format(root=ROOT)
     done = subprocess.run([sys.executable, "-c", script], stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=300, env=env,
                           start_new_session=True)
@@ -250,7 +249,7 @@ os._exit(3)
 def test_killed_run_reads_as_failed(clean_env):
     # A killed process never writes its exit record (nor, often, anything else).
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
-    script = KILLED.format(root=str(Path(__file__).resolve().parents[1]))
+    script = KILLED.format(root=ROOT)
     subprocess.run([sys.executable, "-c", script], stdin=subprocess.DEVNULL, env=env,
                    capture_output=True, timeout=300)
     (folder,) = (clean_env / "wandb").glob("offline-run-*")
