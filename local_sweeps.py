@@ -32,8 +32,6 @@ import secrets
 import socket
 import string
 import sys
-import time
-import traceback
 from pathlib import Path
 
 import optuna
@@ -41,10 +39,11 @@ import pandas as pd
 import wandb
 import yaml
 from optuna.trial import TrialState
-from wandb.sdk.lib import config_util
 
 import sweep_config
 from sweep_config import SweepConfigError, validate_config
+import sweep_trial
+from sweep_tables import api_sweep_results, results_frame
 
 __all__ = ["sweep", "agent", "results", "sweep_results", "api_sweep_results",
            "SweepConfigError", "SweepNotFoundError", "MAX_CONSECUTIVE_FAILURES"]
@@ -54,11 +53,6 @@ SWEEPS_DIR = Path(".sweeps")
 # fails every time, so going on would only burn the sweep. (W&B's agent stops at
 # 3 failures in its first minute and at 5 failed runs in a row at its start.)
 MAX_CONSECUTIVE_FAILURES = 3
-# Times to read a run back while W&B's service finishes writing it (0.1 s apart).
-READ_ATTEMPTS = 20
-# W&B's environment variables, as its agent (wandb/agents/pyagent.py) sets them.
-_TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
-              "WANDB_ENTITY", "WANDB_DIR")
 
 
 class SweepNotFoundError(LookupError):
@@ -316,6 +310,23 @@ class _Agent:
 
     # -- running -------------------------------------------------------------
 
+    def _others(self, study, number):
+        """The metric histories of every other trial, as their agents reported them."""
+        return [[v for _, v in sorted(t.intermediate_values.items())]
+                for t in study.get_trials(deepcopy=False) if t.number != number]
+
+    def _run_trial(self, study, trial, run_id, config):
+        sweep = self.sweep
+        outcome = sweep_trial.run_trial(
+            self.function, trial, run_id=run_id, config=config,
+            param_path=sweep.dir / "params" / f"config-{run_id}.yaml",
+            group=f"sweep-{sweep.id}", project=self.project, entity=self.entity,
+            metric=sweep.metric, early_terminate=sweep.config.get("early_terminate"),
+            others=lambda: self._others(study, trial.number))
+        sweep.record(study, trial.number, **{k: v for k, v in outcome.items()
+                                             if k not in ("bracket", "cut")})
+        return outcome
+
     def run(self):
         sweep = self.sweep
         with sweep.lock():
@@ -341,8 +352,8 @@ class _Agent:
                                        "state": "running", "start": _now().isoformat()}.items():
                         trial.set_user_attr(key, value)
                 ran += 1
-                outcome = self._run_trial(study, trial.number, run_id, config)
-                print(_trial_line(trial.number, config, outcome, metric))
+                outcome = self._run_trial(study, trial, run_id, config)
+                print(sweep_trial.trial_line(trial.number, config, outcome, metric))
                 if outcome.get("interrupted"):
                     raise KeyboardInterrupt
                 if outcome["state"] != "failed":
@@ -364,121 +375,6 @@ class _Agent:
             stop_reason = f"count={self.count} reached"
         print(f"Agent done after {ran} trial(s): {stop_reason}.")
         return ran
-
-    def _run_trial(self, study, number, run_id, config):
-        """Run the user's function as one W&B run with this config; record the outcome."""
-        sweep = self.sweep
-        param_path = sweep.dir / "params" / f"config-{run_id}.yaml"
-        # W&B's agent writes {key: {value: ...}} and points WANDB_SWEEP_PARAM_PATH at
-        # it; wandb.init() reads it into run.config (wandb_setup.py, wandb_init.py).
-        config_util.save_config_file_from_dict(
-            str(param_path), {key: {"value": value} for key, value in config.items()})
-        saved = {key: os.environ.get(key) for key in _TRIAL_ENV}
-        os.environ.update({"WANDB_SWEEP_PARAM_PATH": str(param_path.resolve()),
-                           "WANDB_RUN_ID": run_id, "WANDB_RUN_GROUP": f"sweep-{sweep.id}"})
-        if self.project:
-            os.environ["WANDB_PROJECT"] = self.project
-        if self.entity:
-            os.environ["WANDB_ENTITY"] = self.entity
-        # WANDB_SWEEP_ID stays unset: the id is local, and `wandb sync` of a run naming
-        # a sweep the server does not know fails ("sweep ... not found", wandb#8115).
-        # A relative WANDB_DIR makes W&B print wandb/offline-run-..., not an absolute path.
-        os.environ.setdefault("WANDB_DIR", ".")
-        wandb_dir = Path(os.environ["WANDB_DIR"])
-        error, interrupted = None, False
-        try:
-            # W&B's setup singleton read the environment when it was created; without
-            # a teardown the next wandb.init() would reuse the previous trial's config.
-            wandb.teardown()
-            self.function()
-        except KeyboardInterrupt:
-            error, interrupted = "KeyboardInterrupt: the trial was interrupted", True
-        except Exception:
-            error = traceback.format_exc()
-        try:
-            if wandb.run is not None:  # pyagent finishes a run the function left open
-                wandb.finish(exit_code=1 if error else 0)
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-        end = _now()
-        outcome = _read_outcome(wandb_dir, run_id, sweep.metric, error)
-        outcome["interrupted"] = interrupted
-        sweep.record(study, number, end=end, **outcome)
-        return outcome
-
-
-def _read_outcome(wandb_dir, run_id, metric, error):
-    """A trial's state, metric, epochs and steps, read back from its offline run files."""
-    from wandb_helpers import read_offline_run
-
-    found = sorted(wandb_dir.glob(f"wandb/*run-*-{run_id}")) + \
-        sorted(wandb_dir.glob(f".wandb/*run-*-{run_id}"))
-    if not found:
-        return {"state": "failed", "error": error or "train() started no W&B run; call "
-                "wandb.init() (local sweeps read each trial's results from its run files)"}
-    outcome = {"run_dir": os.path.relpath(found[-1])}
-    for attempt in range(READ_ATTEMPTS):
-        try:
-            run = read_offline_run(found[-1])
-        except (OSError, RuntimeError) as e:
-            return {**outcome, "state": "failed", "error": error or f"could not read the run: {e}"}
-        # W&B's service may still be writing the log after finish() returned; the
-        # exit record comes last, so without it wait a moment and read again.
-        if run.exit_code is not None or attempt == READ_ATTEMPTS - 1:
-            break
-        time.sleep(0.1)
-    history = run.history
-    outcome["steps"] = len(history)
-    if metric:
-        name = metric["name"]
-        # Epochs = the times the metric was logged: what hyperband counts as iterations.
-        outcome["epochs"] = int(history[name].notna().sum()) if name in history else 0
-        # W&B's sweep metric is the run summary's value (by default the last logged).
-        value = run.summary.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            outcome["metric"] = float(value)
-    else:
-        outcome["epochs"] = len(history)
-    if error is None and run.failed:
-        error = f"the W&B run ended with state {run.state!r} and exit code {run.exit_code}"
-    if error is None and metric and "metric" not in outcome:
-        logged = ", ".join(c for c in history.columns if c != "_step") or "nothing"
-        error = f"train() never logged the sweep metric {metric['name']!r} (it logged: {logged})"
-    return {**outcome, "state": "failed" if error else "finished", "error": error}
-
-
-def _flatten(config, prefix=""):
-    flat = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
-def _short(value):
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def _trial_line(number, config, outcome, metric):
-    """The one line a reader sees per trial, e.g. ``trial 3  lr=0.01 ...  ->  val_acc=0.91``."""
-    params = " ".join(f"{k}={_short(v)}" for k, v in _flatten(config).items())
-    if outcome["state"] == "failed":
-        last = (outcome.get("error") or "").strip().splitlines() or ["?"]
-        result = f"failed: {last[-1]}"
-    elif metric:
-        value = outcome.get("metric")
-        result = f"{metric['name']}={_short(value) if value is not None else 'none'}"
-        if outcome["state"] == "stopped":
-            result = f"stopped by hyperband after {outcome.get('epochs')} epochs, {result}"
-    else:
-        result = "finished"
-    return f"trial {number}  {params}  ->  {result}"
 
 
 def agent(sweep_id, function=None, entity=None, project=None, count=None,
@@ -530,43 +426,6 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None,
 # Results
 # ---------------------------------------------------------------------------
 
-_FIXED_COLUMNS = ("trial", "run_id", "state", "epochs", "steps", "runtime", "start", "end",
-                  "error")
-
-
-def _pull(config, path):
-    """The value at a parameter's key path in a (nested) run config, or None."""
-    for part in path:
-        if not isinstance(config, dict) or part not in config:
-            return None
-        config = config[part]
-    return config
-
-
-def _frame(rows, metric_name, params):
-    """Results in one column layout for local and W&B sweeps alike."""
-    taken = set(_FIXED_COLUMNS) | {metric_name}
-    names = {p.key: (f"config.{p.key}" if p.key in taken else p.key) for p in params}
-    columns = ["trial", "run_id", "state"] + ([metric_name] if metric_name else []) + \
-        list(names.values()) + ["epochs", "steps", "runtime", "start", "end", "error"]
-    table = []
-    for row in rows:
-        config = row.pop("config") or {}
-        row.update({names[p.key]: _pull(config, p.path) for p in params})
-        if metric_name:
-            row[metric_name] = row.pop("metric", None)
-        table.append(row)
-    df = pd.DataFrame(table, columns=columns)
-    if metric_name:
-        df[metric_name] = pd.to_numeric(df[metric_name], errors="coerce")
-    for column in ("epochs", "steps"):
-        df[column] = pd.to_numeric(df[column], errors="coerce").astype("Int64")
-    df["runtime"] = pd.to_numeric(df["runtime"], errors="coerce")
-    for column in ("start", "end"):
-        df[column] = pd.to_datetime(df[column], utc=True, format="ISO8601")
-    return df.sort_values("trial", ignore_index=True)
-
-
 def sweep_results(sweep_id):
     """All trials of a local sweep, one row each, whatever their state.
 
@@ -598,61 +457,7 @@ def sweep_results(sweep_id):
                      "runtime": a.get("runtime"), "start": a.get("start"), "end": a.get("end"),
                      "error": a.get("error")})
     metric = (sweep.metric or {}).get("name")
-    return _frame(rows, metric, sweep_config.flatten_parameters(sweep.config))
-
-
-# W&B run states (wandb.Api) in the four words local results use.
-_API_STATES = {"finished": "finished", "running": "running", "pending": "running",
-               "preempting": "running", "failed": "failed", "crashed": "failed",
-               "killed": "stopped", "stopped": "stopped", "preempted": "stopped"}
-
-
-def api_sweep_results(api_sweep):
-    """The runs of a W&B sweep (``wandb.Api().sweep(path)``) in ``sweep_results``'s columns.
-
-    Parameters
-    ----------
-    api_sweep : wandb.apis.public.Sweep
-        Anything with ``.config`` (the sweep config) and ``.runs``, each run having
-        ``.id``, ``.state``, ``.config``, ``.summary``, ``.created_at`` and
-        ``.scan_history``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As ``sweep_results``; ``trial`` numbers runs by creation time, ``error`` is
-        empty (W&B keeps tracebacks in each run's logs), and ``epochs`` counts the
-        history rows holding the metric (one request per run).
-    """
-    config = api_sweep.config or {}
-    metric = (config.get("metric") or {}).get("name")
-    params = sweep_config.flatten_parameters({"parameters": config.get("parameters") or {}})
-    def created(run):
-        # W&B gives created_at as UTC, with or without a "Z".
-        start = pd.Timestamp(run.created_at)
-        return start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
-
-    runs = sorted(api_sweep.runs, key=created)
-    rows = []
-    for number, run in enumerate(runs):
-        summary = run.summary or {}
-        start = created(run)
-        runtime = summary.get("_runtime")
-        step = summary.get("_step")
-        epochs = None
-        if metric and run.state != "pending":
-            epochs = sum(1 for _ in run.scan_history(keys=[metric]))
-        rows.append({"trial": number, "run_id": run.id,
-                     "state": _API_STATES.get(run.state, run.state),
-                     "metric": summary.get(metric) if metric else None,
-                     "config": {k: v for k, v in (run.config or {}).items()
-                                if not k.startswith("_")},
-                     "epochs": epochs, "steps": None if step is None else step + 1,
-                     "runtime": runtime, "start": start.isoformat(),
-                     "end": None if runtime is None else
-                     (start + pd.Timedelta(seconds=runtime)).isoformat(),
-                     "error": None})
-    return _frame(rows, metric, params)
+    return results_frame(rows, metric, sweep_config.flatten_parameters(sweep.config))
 
 
 def results(sweep_id, entity=None, project=None):

@@ -409,3 +409,66 @@ def test_api_sweep_results_maps_w_and_b_runs_to_the_same_columns():
     assert list(df["steps"]) == [5, 2, 1] and list(df["epochs"]) == [5, 2, 0]
     assert df["end"].iloc[0] - df["start"].iloc[0] == pd.Timedelta(seconds=60.5)
     assert str(df["start"].iloc[2].tz) == "UTC"
+
+
+# ---------------------------------------------------------------------------
+# Early termination (hyperband)
+# ---------------------------------------------------------------------------
+
+HYPERBAND = {"type": "hyperband", "min_iter": 1, "eta": 3}  # brackets at 1, 3, 9, ...
+
+
+def test_hyperband_stops_a_trial_below_the_cut_and_lets_the_best_through():
+    # Finished trials' val_loss histories (lower is better). At bracket 1 (the 2nd
+    # value) they logged 9, 8 and 6; with a 4th trial there, W&B's cut is the
+    # int(4 / eta) = 1st value of the sorted four (0-based).
+    others = [[10, 9, 8], [10, 8, 7], [10, 6, 5]]
+    et = sweep_config.validate_config({"method": "random", "metric": {"name": "l"},
+                                       "early_terminate": HYPERBAND, "parameters": P})[
+        "early_terminate"]
+    stop, bracket, cut = sweep_config.hyperband_check([10, 9.5], others, et, "minimize")
+    assert (stop, bracket, cut) == (True, 1, 8)      # sorted [6, 8, 9, 9.5] -> cut 8
+    stop, bracket, cut = sweep_config.hyperband_check([10, 5], others, et, "minimize")
+    assert (stop, bracket, cut) == (False, 1, 6)     # sorted [5, 6, 8, 9] -> cut 6
+    # W&B compares the best value so far: an early good value keeps a trial going
+    assert not sweep_config.hyperband_check([4, 9.5], others, et, "minimize")[0]
+    # before the first bracket nothing is decided
+    assert sweep_config.hyperband_check([99], others, et, "minimize") == (False, None, None)
+    # maximize: the same histories negated give the same decisions
+    flipped = [[-v for v in h] for h in others]
+    assert sweep_config.hyperband_check([-10, -9.5], flipped, et, "maximize") == (True, 1, -8)
+    assert not sweep_config.hyperband_check([-10, -5], flipped, et, "maximize")[0]
+    # a lone trial is never cut: the cut is its own value
+    assert not sweep_config.hyperband_check([10, 20, 30, 40], [], et, "minimize")[0]
+
+
+def test_hyperband_brackets_follow_w_and_b():
+    assert sweep_config.hyperband_brackets({"min_iter": 2, "eta": 3})[:4] == [2, 6, 18, 54]
+    assert sweep_config.hyperband_brackets({"max_iter": 27, "s": 2, "eta": 3}) == [3, 9]
+    assert sweep_config.hyperband_brackets({"max_iter": 9, "s": 5, "eta": 3}) == [1, 3]
+
+
+def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
+    # score = x * epoch (1-based), maximised over 9 epochs. Grid order is x = 4, 3, 5:
+    # by hand with W&B's rule, x=3 falls below the cut at bracket 1 (after 2 epochs);
+    # x=5 beats every cut and runs all 9 epochs, as does x=4, which ran alone.
+    sweep_id = local_sweeps.sweep({
+        "method": "grid", "metric": {"name": "score", "goal": "maximize"},
+        "early_terminate": HYPERBAND,
+        "parameters": {"x": {"values": [4, 3, 5]}, "epochs": {"value": 9}}})
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    df = local_sweeps.sweep_results(sweep_id).set_index("x")
+    seen = {r["config"]["x"]: r for r in seen_runs().values()}
+    assert list(df["state"][[4, 3, 5]]) == ["finished", "stopped", "finished"]
+    assert list(df["epochs"][[4, 3, 5]]) == [9, 2, 9]
+    assert [len(seen[x]["logged"]) for x in (4, 5)] == [9, 9]
+    assert 3 not in seen  # its train() never got past the training loop
+    assert df.loc[3, "score"] == 3 * 2   # a stopped trial keeps its last metric
+    assert df.loc[5, "score"] == 5 * 9
+    assert df.loc[3, "error"] is None or pd.isna(df.loc[3, "error"])
+    out = capsys.readouterr().out
+    assert "stopped by hyperband after 2 epochs" in out and "Traceback" not in out
+    # the stopped W&B run itself ended cleanly, tagged, for `wandb sync`
+    from wandb_helpers import read_offline_run
+    stopped = read_offline_run(next(Path("wandb").glob(f"offline-run-*-{df.loc[3, 'run_id']}")))
+    assert stopped.state == "finished" and "hyperband-stopped" in stopped.tags

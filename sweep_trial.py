@@ -1,0 +1,268 @@
+"""Run one trial of a local sweep as an ordinary offline W&B run.
+
+`local_sweeps` decides which trial runs next; this module runs it the way W&B's own
+agent (``wandb/agents/pyagent.py``) runs a function-based sweep job, so the reader's
+``train()`` is the same online and offline:
+
+- the trial's values go to a YAML file named by ``WANDB_SWEEP_PARAM_PATH`` and the
+  run id to ``WANDB_RUN_ID``; ``wandb.teardown()`` before the call makes the next
+  ``wandb.init()`` read them (W&B's setup singleton reads the environment once);
+- while ``train()`` runs, each ``run.log`` is watched, so the metric reaches Optuna
+  as it is logged and hyperband (``early_terminate``) can stop a weak trial by
+  raising `TrialStopped` from inside ``log``;
+- afterwards the outcome (state, metric, epochs) is read back from the run's own
+  offline files with ``wandb_helpers.read_offline_run``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import math
+import os
+import time
+import traceback
+from pathlib import Path
+
+import wandb
+from wandb.sdk.lib import config_util
+from wandb.sdk.wandb_run import Run
+
+import sweep_config
+
+# Times to read a run back while W&B's service finishes writing it (0.1 s apart).
+READ_ATTEMPTS = 20
+# The environment variables a trial sets (as W&B's agent does) and then restores.
+TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
+             "WANDB_ENTITY", "WANDB_DIR")
+STOPPED_TAG = "hyperband-stopped"
+
+
+class TrialStopped(BaseException):
+    """Raised from ``run.log`` to end a trial that hyperband stopped.
+
+    A BaseException, like KeyboardInterrupt, so that a ``train()`` guarding its loop
+    with ``except Exception`` still stops.
+    """
+
+
+class _LogWatch:
+    """Patches ``wandb.Run.log`` for the length of one trial to see the metric as logged.
+
+    W&B has no hook for this; ``wandb.log`` is bound to ``run.log`` at init, so the
+    class attribute patched before ``train()`` starts covers both spellings.
+    """
+
+    def __init__(self, trial, metric, early_terminate, others):
+        self.trial, self.metric, self.early_terminate = trial, metric, early_terminate
+        self.others = others
+        self.history = []   # the metric's finite values, in log order
+        self.stopped = None  # (bracket, cut) when hyperband stopped the trial
+
+    def __enter__(self):
+        self._log, self._exit = Run.log, Run.__exit__
+        watch, original_log, original_exit = self, Run.log, Run.__exit__
+
+        @functools.wraps(original_log)
+        def log(run, data, *args, **kwargs):
+            original_log(run, data, *args, **kwargs)
+            watch.observe(run, data)
+
+        @functools.wraps(original_exit)
+        def exit_(run, exc_type, exc, tb):
+            if exc_type is not None and issubclass(exc_type, TrialStopped):
+                return None  # observe() finished the run cleanly; no traceback to print
+            return original_exit(run, exc_type, exc, tb)
+
+        Run.log, Run.__exit__ = log, exit_
+        return self
+
+    def __exit__(self, *exc):
+        Run.log, Run.__exit__ = self._log, self._exit
+
+    def observe(self, run, data):
+        if not self.metric or self.metric["name"] not in data:
+            return
+        value = data[self.metric["name"]]
+        # W&B's hyperband skips values that are not finite numbers (filter_invalid).
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            return
+        self.history.append(float(value))
+        # Reported to the shared journal, so agents in other processes see it live.
+        self.trial.report(float(value), step=len(self.history) - 1)
+        if not self.early_terminate:
+            return
+        stop, bracket, cut = sweep_config.hyperband_check(
+            self.history, self.others(), self.early_terminate, self.metric["goal"])
+        if stop:
+            self.stopped = (bracket, cut)
+            try:  # shows in the W&B UI which runs were cut short
+                run.tags = tuple(run.tags or ()) + (STOPPED_TAG,)
+            except Exception:
+                pass
+            # The run ends as finished, not failed: it did what it was told.
+            run.finish(exit_code=0)
+            raise TrialStopped(f"hyperband stopped this trial after {len(self.history)} "
+                               f"epochs at bracket {bracket}")
+
+
+def run_trial(function, trial, *, run_id, config, param_path, group, project=None,
+              entity=None, metric=None, early_terminate=None, others=lambda: []):
+    """Run ``function()`` as one W&B run whose ``wandb.config`` is ``config``.
+
+    Parameters
+    ----------
+    function : callable
+        The user's train function, called with no arguments.
+    trial : optuna.trial.Trial
+        The running trial; logged metric values are reported to it.
+    run_id : str
+        The W&B run id to use.
+    config : dict
+        The trial's (nested) hyperparameter values.
+    param_path : Path
+        Where to write the values for ``wandb.init()`` to read.
+    group : str
+        The W&B run group (one per sweep).
+    project, entity : str, optional
+        Where the run goes (``WANDB_PROJECT`` / ``WANDB_ENTITY``).
+    metric : dict, optional
+        The sweep's validated ``metric`` section.
+    early_terminate : dict, optional
+        The sweep's validated ``early_terminate`` section.
+    others : callable
+        Returns the metric histories of the sweep's other trials (for hyperband).
+
+    Returns
+    -------
+    dict
+        ``state`` (finished / failed / stopped), ``interrupted`` (Ctrl-C), ``end``
+        (when the function returned), and as far as known ``metric``, ``epochs``,
+        ``steps``, ``run_dir``, ``error``.
+    """
+    # W&B's agent writes {key: {value: ...}} and points WANDB_SWEEP_PARAM_PATH at it;
+    # wandb.init() reads it into run.config (wandb_setup.py, wandb_init.py).
+    config_util.save_config_file_from_dict(
+        str(param_path), {key: {"value": value} for key, value in config.items()})
+    saved = {key: os.environ.get(key) for key in TRIAL_ENV}
+    os.environ.update({"WANDB_SWEEP_PARAM_PATH": str(Path(param_path).resolve()),
+                       "WANDB_RUN_ID": run_id, "WANDB_RUN_GROUP": group})
+    if project:
+        os.environ["WANDB_PROJECT"] = project
+    if entity:
+        os.environ["WANDB_ENTITY"] = entity
+    # WANDB_SWEEP_ID stays unset: the id is local, and `wandb sync` of a run naming a
+    # sweep the server does not know fails ("sweep ... not found", wandb issue 8115).
+    # A relative WANDB_DIR makes W&B print wandb/offline-run-..., not an absolute path.
+    os.environ.setdefault("WANDB_DIR", ".")
+    wandb_dir = Path(os.environ["WANDB_DIR"])
+    error, interrupted = None, False
+    watch = _LogWatch(trial, metric, early_terminate, others)
+    try:
+        # W&B's setup singleton read the environment when it was created; without a
+        # teardown the next wandb.init() would silently reuse the previous config.
+        wandb.teardown()
+        with watch:
+            function()
+    except TrialStopped:
+        pass
+    except KeyboardInterrupt:
+        error, interrupted = "KeyboardInterrupt: the trial was interrupted", True
+    except Exception:
+        error = traceback.format_exc()
+    try:
+        if wandb.run is not None:  # pyagent finishes a run the function left open
+            wandb.finish(exit_code=1 if error else 0)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    end = datetime.datetime.now(datetime.timezone.utc)
+    outcome = read_outcome(wandb_dir, run_id, metric, error)
+    if watch.stopped and outcome["state"] == "finished":
+        outcome["state"] = "stopped"
+        outcome["bracket"], outcome["cut"] = watch.stopped
+    return {**outcome, "interrupted": interrupted, "end": end}
+
+
+def read_outcome(wandb_dir, run_id, metric, error):
+    """A trial's state, metric, epochs and steps, read back from its offline run files."""
+    from wandb_helpers import read_offline_run
+
+    found = sorted(Path(wandb_dir).glob(f"wandb/*run-*-{run_id}")) + \
+        sorted(Path(wandb_dir).glob(f".wandb/*run-*-{run_id}"))
+    if not found:
+        return {"state": "failed", "error": error or "train() started no W&B run; call "
+                "wandb.init() (local sweeps read each trial's results from its run files)"}
+    run_dir = found[-1]
+    outcome = {"run_dir": os.path.relpath(run_dir)}
+    log_files = list(run_dir.glob("run-*.wandb"))
+    for attempt in range(READ_ATTEMPTS):
+        # W&B's service may still be flushing the log after finish() returned. It is
+        # complete once it holds the exit record (written last) and did not grow
+        # while being read (the reader takes two passes over it).
+        size = log_files[0].stat().st_size if log_files else None
+        try:
+            run = read_offline_run(run_dir)
+        except (OSError, RuntimeError) as e:
+            return {**outcome, "state": "failed", "error": error or f"could not read the run: {e}"}
+        complete = run.exit_code is not None and (
+            not log_files or log_files[0].stat().st_size == size)
+        if complete or attempt == READ_ATTEMPTS - 1:
+            break
+        time.sleep(0.1)
+    history = run.history
+    outcome["steps"] = len(history)
+    if metric:
+        name = metric["name"]
+        # Epochs = the times the metric was logged: what hyperband counts as iterations.
+        outcome["epochs"] = int(history[name].notna().sum()) if name in history else 0
+        # W&B's sweep metric is the run summary's value (by default the last logged).
+        value = run.summary.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            outcome["metric"] = float(value)
+    else:
+        outcome["epochs"] = len(history)
+    if error is None and run.failed:
+        error = f"the W&B run ended with state {run.state!r} and exit code {run.exit_code}"
+    if error is None and metric and "metric" not in outcome:
+        logged = ", ".join(c for c in history.columns if c != "_step") or "nothing"
+        error = f"train() never logged the sweep metric {metric['name']!r} (it logged: {logged})"
+    return {**outcome, "state": "failed" if error else "finished", "error": error}
+
+
+def _flatten(config, prefix=""):
+    flat = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _short(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def trial_line(number, config, outcome, metric):
+    """The one line a reader sees per trial.
+
+    e.g. ``trial 3  lr=0.01 optimizer=adam  ->  val_acc=0.9134`` or
+    ``trial 4  lr=3  ->  failed: ValueError: ...``.
+    """
+    params = " ".join(f"{k}={_short(v)}" for k, v in _flatten(config).items())
+    if outcome["state"] == "failed":
+        last = (outcome.get("error") or "").strip().splitlines() or ["?"]
+        result = f"failed: {last[-1]}"
+    elif metric:
+        value = outcome.get("metric")
+        result = f"{metric['name']}={_short(value) if value is not None else 'none'}"
+        if outcome["state"] == "stopped":
+            result += f"  (stopped by hyperband after {outcome.get('epochs')} epochs)"
+    else:
+        result = "finished"
+    return f"trial {number}  {params}  ->  {result}"
