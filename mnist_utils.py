@@ -612,3 +612,14 @@ def plot_confusion_matrix(t, pred, title=None):
            title=title or f"accuracy {np.trace(cm) / cm.sum():.2%}")
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------
+# W&B helpers (wandb_helpers.py): choosing the mode, reading offline runs back
+# --------------------------------------------------------------------------
+from wandb_helpers import OfflineRun, list_offline_runs, read_offline_run, setup_wandb  # noqa: E402,F401
+
+# --------------------------------------------------------------------------
+# Sweeps (local_sweeps.py): wandb.sweep / wandb.agent online, a local controller offline
+# --------------------------------------------------------------------------
+from local_sweeps import agent, results, sweep  # noqa: E402,F401
