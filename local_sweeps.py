@@ -13,6 +13,10 @@ Sweep state lives in ``.sweeps/<sweep_id>/`` under the working directory::
     claim.lock           serialises agents (several processes may share one sweep)
     params/config-<run_id>.yaml   the values handed to wandb.init, as W&B's agent writes them
 
+Sibling modules: ``sweep_config`` validates the YAML and translates it to Optuna,
+``sweep_trial`` runs one trial as a W&B run (and stops it early for hyperband),
+``sweep_tables`` builds the results tables.
+
 Command line, mirroring ``wandb sweep`` and ``wandb agent``::
 
     python -m local_sweeps sweep sweep_configs/grid.yaml --project mnist-sweeps
@@ -41,8 +45,8 @@ import yaml
 from optuna.trial import TrialState
 
 import sweep_config
-from sweep_config import SweepConfigError, validate_config
 import sweep_trial
+from sweep_config import SweepConfigError, validate_config
 from sweep_tables import api_sweep_results, results_frame
 
 __all__ = ["sweep", "agent", "results", "sweep_results", "api_sweep_results",
@@ -135,7 +139,6 @@ class _LocalSweep:
 
     def trials(self):
         return self.study().get_trials(deepcopy=False)
-
 
     def record(self, study, number, state, interrupted=False, end=None, **fields):
         """Store a trial's outcome in its user attrs, then finish it in Optuna."""

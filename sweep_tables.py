@@ -25,7 +25,25 @@ def _pull(config, path):
 
 
 def results_frame(rows, metric_name, params):
-    """Results in one column layout for local and W&B sweeps alike."""
+    """Build a results table in the one column layout of local and W&B sweeps.
+
+    Parameters
+    ----------
+    rows : list of dict
+        One per trial, with keys ``trial``, ``run_id``, ``state``, ``metric``,
+        ``config`` (the nested config), ``epochs``, ``steps``, ``runtime``, ``start``,
+        ``end`` (ISO strings) and ``error``.
+    metric_name : str or None
+        The sweep metric; its column takes this name. None: no metric column.
+    params : list of sweep_config.Param
+        The sweep's parameters: one column each, nested keys joined by dots. A key
+        that clashes with a fixed column (e.g. ``epochs``) becomes ``config.<key>``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by trial number.
+    """
     taken = set(_FIXED_COLUMNS) | {metric_name}
     names = {p.key: (f"config.{p.key}" if p.key in taken else p.key) for p in params}
     columns = ["trial", "run_id", "state"] + ([metric_name] if metric_name else []) + \

@@ -51,7 +51,7 @@ def overhead_per_trial(trials):
 
 
 def cpu_sweep_seconds(agents, points, size):
-    """Wall time for `agents` processes to run a CPU-bound grid of `points` trials."""
+    """Wall time, and the agents' CPU time, to run a CPU-bound grid of `points` trials."""
     env = {**os.environ, **ONE_THREAD,
            "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
     sweep_id = local_sweeps.sweep({"method": "grid", "metric": {"name": "score"},
@@ -62,14 +62,16 @@ def cpu_sweep_seconds(agents, points, size):
     start = time.perf_counter()
     procs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL) for _ in range(agents)]
+    cpu = 0.0
     for p in procs:
-        p.wait()
+        _, _, usage = os.wait4(p.pid, 0)  # the agent's own CPU time (user + system)
+        cpu += usage.ru_utime + usage.ru_stime
     seconds = time.perf_counter() - start
     df = local_sweeps.sweep_results(sweep_id)
     if len(df) != points or (df["state"] != "finished").any():
         print(f"  warning: {agents} agent(s) left {len(df)} trials, states "
               f"{df['state'].value_counts().to_dict()}")
-    return seconds
+    return seconds, cpu
 
 
 def main():
@@ -94,15 +96,18 @@ def main():
         overheads.append(overhead)
         bodies.append(body)
 
-    one, two = [], []
+    load_before = os.getloadavg()[0]
+    one, two, cpu = [], [], {1: [], 2: []}
     for _ in range(args.repeats):
         for agents, times in ((1, one), (2, two)):
             with tempfile.TemporaryDirectory() as folder:
                 os.chdir(folder)
                 try:
-                    times.append(cpu_sweep_seconds(agents, args.points, args.size))
+                    seconds, cpu_seconds = cpu_sweep_seconds(agents, args.points, args.size)
                 finally:
                     os.chdir(original)
+            times.append(seconds)
+            cpu[agents].append(cpu_seconds)
 
     print()
     print(f"Per-trial controller overhead (median of {args.repeats} runs x {args.trials} "
@@ -117,6 +122,10 @@ def main():
           f"(runs: {', '.join(f'{t:.1f}' for t in two)})")
     print(f"  speed-up: {statistics.median(one) / statistics.median(two):.2f}x  "
           f"[target >= 1.6x]")
+    print(f"  agents' CPU time: {statistics.median(cpu[1]):.1f} s with 1, "
+          f"{statistics.median(cpu[2]):.1f} s with 2 (same work either way)")
+    print(f"  load average (1 min) before / after the CPU sweeps: {load_before:.1f} / "
+          f"{os.getloadavg()[0]:.1f}; other processes on the machine lower the speed-up")
 
 
 if __name__ == "__main__":

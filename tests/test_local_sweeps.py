@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -331,6 +332,31 @@ def test_interrupted_agent_resumes_without_repeats_or_losses():
     assert len(df) == 5
 
 
+def test_a_killed_agent_process_loses_no_grid_point():
+    sweep_id = local_sweeps.sweep({"method": "grid", "metric": {"name": "score"},
+                                   "parameters": {"x": {"values": [1, 2, 3]}}})
+    env = {**os.environ, "FIXTURE_SLEEP": "60",
+           "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
+    victim = subprocess.Popen([sys.executable, "-m", "local_sweeps", "agent", sweep_id,
+                               "--function", "sweep_fixtures:train_sleep"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):  # until its first trial is running (at most ~60 s)
+            if (local_sweeps.sweep_results(sweep_id)["state"] == "running").any():
+                break
+            victim.poll()
+            assert victim.returncode is None, "the agent process ended early"
+            time.sleep(0.1)
+    finally:
+        victim.kill()
+        victim.wait()
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_sleep)
+    df = local_sweeps.sweep_results(sweep_id)
+    assert len(df) == 4
+    assert df["state"].iloc[0] == "failed" and "ended without finishing" in df["error"].iloc[0]
+    assert sorted(df[df["state"] == "finished"]["x"]) == [1, 2, 3]
+
+
 def test_failures_are_recorded_and_the_agent_stops_after_several_in_a_row(capsys):
     sweep_id = local_sweeps.sweep({"method": "random", "metric": {"name": "score"},
                                    "parameters": {"x": {"min": 0.0, "max": 1.0}}})
@@ -472,3 +498,33 @@ def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
     from wandb_helpers import read_offline_run
     stopped = read_offline_run(next(Path("wandb").glob(f"offline-run-*-{df.loc[3, 'run_id']}")))
     assert stopped.state == "finished" and "hyperband-stopped" in stopped.tags
+
+
+# ---------------------------------------------------------------------------
+# Online mode: W&B's own sweep, agent and API
+# ---------------------------------------------------------------------------
+
+def test_online_mode_hands_everything_to_w_and_b(monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "online")
+    calls = []
+    monkeypatch.setattr(local_sweeps.wandb, "sweep",
+                        lambda config, entity=None, project=None:
+                        calls.append(("sweep", config, entity, project)) or "abc123")
+    monkeypatch.setattr(local_sweeps.wandb, "agent",
+                        lambda sweep_id, function=None, entity=None, project=None, count=None:
+                        calls.append(("agent", sweep_id, function, entity, project, count)))
+    api_sweep = SimpleNamespace(config={"method": "random", "parameters": P}, runs=[])
+    monkeypatch.setattr(local_sweeps.wandb, "Api", lambda: SimpleNamespace(
+        sweep=lambda path: calls.append(("api", path)) or api_sweep))
+    Path("s.yaml").write_text("method: random\nparameters:\n  lr:\n    distribution: normal\n")
+    # online, W&B validates: a distribution the local controller lacks is fine here
+    assert local_sweeps.sweep("s.yaml", project="p") == "abc123"
+    local_sweeps.agent("abc123", function=sweep_fixtures.train_record, count=2, project="p")
+    df = local_sweeps.results("abc123", entity="me", project="p")
+    assert calls == [
+        ("sweep", {"method": "random", "parameters": {"lr": {"distribution": "normal"}}},
+         None, "p"),
+        ("agent", "abc123", sweep_fixtures.train_record, None, "p", 2),
+        ("api", "me/p/abc123")]
+    assert len(df) == 0 and "x" in df.columns
+    assert not Path(".sweeps").exists()
