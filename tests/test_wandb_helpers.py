@@ -178,7 +178,8 @@ def test_setup_wandb_never_prompts_without_a_terminal(clean_env):
 CONFIG = {"lr": 0.001, "batch_size": 64, "hidden_sizes": [256, 256], "optimizer": "adam"}
 LOGGED = [{"epoch": 0, "train_loss": 2.5, "val_acc": 0.125, "n_correct": 1250},
           {"epoch": 1, "train_loss": 0.75, "val_acc": 0.8125, "n_correct": 8125},
-          {"epoch": 2, "train_loss": 1 / 3, "val_acc": 0.9, "n_correct": 9000}]
+          {"epoch": 2, "train_loss": 1 / 3, "val_acc": 0.9, "n_correct": 9000,
+           "max_grad": float("inf")}]  # JSON has no infinity: it must come back all the same
 
 
 def test_round_trip(clean_env, capfd):
@@ -227,12 +228,14 @@ def test_crashed_run_reads_as_failed(clean_env):
     with pytest.raises(ZeroDivisionError):
         with wandb.init(project="crash"):
             wandb.log({"loss": 1.0})
+            wandb.log({"loss": float("nan")})  # as a diverging trial would
             1 / 0
     (run,) = list_offline_runs()
     assert run.state == "failed"
     assert run.exit_code not in (0, None)
     assert run.failed
-    assert list(run.history["loss"]) == [1.0]
+    assert run.history["loss"][0] == 1.0 and math.isnan(run.history["loss"][1])
+    assert math.isnan(run.summary["loss"])
 
 
 KILLED = """
