@@ -454,6 +454,10 @@ def sweep_results(sweep_id):
             continue  # enqueued by an agent that died before asking for it
         a = t.user_attrs
         state = "running" if t.state == TrialState.RUNNING else a.get("state", "failed")
+        live = [v for _, v in sorted(t.intermediate_values.items())]
+        if state == "running" and live:
+            # As W&B's summary of a running run: the latest value, epochs so far.
+            a = {**a, "metric": live[-1], "epochs": len(live)}
         rows.append({"trial": t.number, "run_id": a.get("run_id"), "state": state,
                      "metric": a.get("metric"), "config": a.get("config"),
                      "epochs": a.get("epochs"), "steps": a.get("steps"),

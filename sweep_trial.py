@@ -60,8 +60,8 @@ class _LogWatch:
         self.stopped = None  # (bracket, cut) when hyperband stopped the trial
 
     def __enter__(self):
-        self._log, self._exit = Run.log, Run.__exit__
-        watch, original_log, original_exit = self, Run.log, Run.__exit__
+        watch = self
+        original_log, original_exit = self._saved = Run.log, Run.__exit__
 
         @functools.wraps(original_log)
         def log(run, data, *args, **kwargs):
@@ -78,7 +78,7 @@ class _LogWatch:
         return self
 
     def __exit__(self, *exc):
-        Run.log, Run.__exit__ = self._log, self._exit
+        Run.log, Run.__exit__ = self._saved
 
     def observe(self, run, data):
         if not self.metric or self.metric["name"] not in data:

@@ -44,13 +44,13 @@ def train_record(config=None):
 
 
 def train_config_value(config=None):
-    """Log the config's ``x`` (times the epoch number, 1-based) as the score."""
+    """Log the config's ``x`` times the epoch number (1-based) as the score, via wandb.log."""
     with wandb.init(config=config) as run:
         x = wandb.config.x
         logged = []
         for epoch in range(int(wandb.config.get("epochs", 3))):
             logged.append(x * (epoch + 1))
-            run.log({"epoch": epoch, METRIC: logged[-1]})
+            wandb.log({"epoch": epoch, METRIC: logged[-1]})  # the module-level spelling
         _write_seen(run, logged=logged)
 
 
