@@ -539,7 +539,9 @@ def main(argv=None):
                   count=args.count)
         else:
             df = results(args.sweep_id, entity=args.entity, project=args.project)
-            with pd.option_context("display.width", 200, "display.max_columns", 50):
+            if df.empty:
+                print(f"sweep {args.sweep_id}: no trials yet")
+            else:
                 print(df.drop(columns=["start", "end", "error"]).to_string(index=False))
     except (SweepConfigError, SweepNotFoundError) as e:
         parser.exit(2, f"error: {e}\n")

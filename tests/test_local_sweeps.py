@@ -405,6 +405,13 @@ def test_unknown_sweep_id_lists_the_known_ones(capsys):
     with pytest.raises(SystemExit):
         local_sweeps.main(["agent", known, "--function", "sweep_fixtures:no_such_function"])
     assert "no_such_function" in capsys.readouterr().err
+    assert local_sweeps.main(["results", known]) == 0
+    assert "no trials yet" in capsys.readouterr().out
+    local_sweeps.agent(known, function=sweep_fixtures.train_record, count=1)
+    capsys.readouterr()
+    assert local_sweeps.main(["results", known]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:4] == ["trial", "run_id", "state", "x"] and len(table) == 2
 
 
 def test_api_sweep_results_maps_w_and_b_runs_to_the_same_columns():
