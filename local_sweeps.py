@@ -39,7 +39,6 @@ import sys
 from pathlib import Path
 
 import optuna
-import pandas as pd
 import wandb
 import yaml
 from optuna.trial import TrialState
