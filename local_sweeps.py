@@ -118,8 +118,9 @@ class _LocalSweep:
         if not meta_path.is_file():
             known = sorted(p.name for p in SWEEPS_DIR.glob("*") if (p / "sweep.yaml").is_file())
             known_text = ", ".join(known) if known else "none yet; create one with sweep()"
-            raise SweepNotFoundError(f"no local sweep {sweep_id!r} in {SWEEPS_DIR}/ under the "
-                                     f"working directory; known sweeps: {known_text}")
+            raise SweepNotFoundError(
+                f"no local sweep {sweep_id!r} in {SWEEPS_DIR}/ here (sweeps live in the "
+                f"folder where sweep() ran: start agents there); known here: {known_text}")
         with open(meta_path) as f:
             meta = yaml.safe_load(f)
         self.config = meta["config"]
