@@ -69,6 +69,27 @@ class Relu:
         return dout
 
 
+class Dropout:
+    """Inverted dropout: while training, zero a random share ``ratio`` of units and scale up the rest."""
+
+    def __init__(self, ratio, rng):
+        self.ratio, self.rng = ratio, rng
+        self.mask = None
+
+    def forward(self, x, train=False):
+        if not train or self.ratio == 0:
+            self.mask = None
+            return x
+        # Scaling the kept units by 1 / (1 - ratio) while training leaves the
+        # expected activation unchanged, so prediction needs no correction.
+        self.mask = (self.rng.random(x.shape, dtype=np.float32) >= self.ratio).astype(x.dtype)
+        self.mask /= 1.0 - self.ratio
+        return x * self.mask
+
+    def backward(self, dout):
+        return dout if self.mask is None else dout * self.mask
+
+
 def softmax(x):
     """Row-wise softmax, stable for large scores."""
     e = np.exp(x - x.max(axis=1, keepdims=True))
@@ -120,6 +141,8 @@ class MLP:
         One entry per hidden layer: ``[100]`` is Net1, ``[256, 256]`` a Net2.
     weight_decay : float
         L2 penalty ``0.5 * weight_decay * sum(W**2)`` added to the loss.
+    dropout : float
+        Share of hidden units dropped at random while training (0 = no dropout layers).
     seed : int
         Seeds the He initialisation, so a config rebuilds the same network.
     dtype : numpy dtype
@@ -127,14 +150,17 @@ class MLP:
     """
 
     def __init__(self, input_size=784, hidden_sizes=(100,), output_size=10,
-                 weight_decay=0.0, seed=0, dtype=np.float32):
+                 weight_decay=0.0, dropout=0.0, seed=0, dtype=np.float32):
         hidden_sizes = [hidden_sizes] if isinstance(hidden_sizes, int) else list(hidden_sizes)
         if not hidden_sizes or any(not isinstance(h, (int, np.integer)) or h < 1 for h in hidden_sizes):
             raise ValueError(f"hidden_sizes must be a non-empty list of positive ints, got {hidden_sizes!r}")
         if weight_decay < 0:
             raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         self.hidden_sizes = [int(h) for h in hidden_sizes]
         self.weight_decay = float(weight_decay)
+        self.dropout = float(dropout)
         rng = np.random.default_rng(seed)
         sizes = [input_size, *self.hidden_sizes, output_size]
         self.params = {}
@@ -146,21 +172,23 @@ class MLP:
             self.layers.append(Affine(self.params[f"W{i}"], self.params[f"b{i}"], needs_dx=i > 1))
             if i < len(sizes) - 1:
                 self.layers.append(Relu())
+                if self.dropout:
+                    self.layers.append(Dropout(self.dropout, rng))
         self.last_layer = SoftmaxWithLoss()
 
     @property
     def affine_layers(self):
         return [layer for layer in self.layers if isinstance(layer, Affine)]
 
-    def predict(self, x):
-        """Class scores (before softmax) for a batch ``x`` of shape (N, 784)."""
+    def predict(self, x, train=False):
+        """Class scores (before softmax) for a batch ``x`` of shape (N, 784); ``train`` turns dropout on."""
         for layer in self.layers:
-            x = layer.forward(x)
+            x = layer.forward(x, train) if isinstance(layer, Dropout) else layer.forward(x)
         return x
 
-    def loss(self, x, t):
+    def loss(self, x, t, train=False):
         """Cross-entropy loss plus the weight-decay penalty."""
-        data_loss = self.last_layer.forward(self.predict(x), t)
+        data_loss = self.last_layer.forward(self.predict(x, train), t)
         if self.weight_decay:
             data_loss += 0.5 * self.weight_decay * sum(float((a.W ** 2).sum()) for a in self.affine_layers)
         return data_loss
@@ -171,7 +199,7 @@ class MLP:
 
     def gradient(self, x, t):
         """Loss and gradients by backpropagation: ``(loss, {"W1": dW1, "b1": db1, ...})``."""
-        loss = self.loss(x, t)
+        loss = self.loss(x, t, train=True)
         dout = self.last_layer.backward()
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
@@ -198,7 +226,7 @@ class MLP:
         return grads
 
 
-def make_net(network="Net2", hidden_size=256, weight_decay=0.0, seed=0):
+def make_net(network="Net2", hidden_size=256, weight_decay=0.0, dropout=0.0, seed=0):
     """Build the original material's Net1 (one hidden layer) or Net2 (two), ``hidden_size`` wide.
 
     Parameters
@@ -213,7 +241,8 @@ def make_net(network="Net2", hidden_size=256, weight_decay=0.0, seed=0):
     """
     if network not in NETWORKS:
         raise ValueError(f"network must be one of {sorted(NETWORKS)}, got {network!r}")
-    return MLP(hidden_sizes=[int(hidden_size)] * NETWORKS[network], weight_decay=weight_decay, seed=seed)
+    return MLP(hidden_sizes=[int(hidden_size)] * NETWORKS[network], weight_decay=weight_decay,
+               dropout=dropout, seed=seed)
 
 
 # --------------------------------------------------------------------------
@@ -623,3 +652,5 @@ from wandb_helpers import OfflineRun, list_offline_runs, read_offline_run, setup
 # Sweeps (local_sweeps.py): wandb.sweep / wandb.agent online, a local controller offline
 # --------------------------------------------------------------------------
 from local_sweeps import agent, results, sweep  # noqa: E402,F401
+from sweep_config import SweepConfigError  # noqa: E402,F401
+from sweep_config import validate_config as validate_sweep_config  # noqa: E402,F401

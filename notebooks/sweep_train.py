@@ -1,0 +1,24 @@
+"""The sweep's training function (written by notebook 03): one W&B run per call."""
+import sys
+from pathlib import Path
+
+import wandb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # find mnist_utils from any folder
+import mnist_utils as mu  # noqa: E402
+
+
+def train(config=None):
+    with wandb.init(config=config) as run:
+        cfg = wandb.config  # this run's values, chosen by the sweep
+        train_set, val_set, _ = mu.load_splits(verbose=False)
+        net = mu.make_net(cfg.network, cfg.hidden_size, seed=cfg.get("seed", 0))
+        history = mu.fit(net, train_set, val_set, epochs=cfg.epochs, batch_size=cfg.batch_size,
+                         optimizer=cfg.optimizer, lr=cfg.lr, seed=cfg.get("seed", 0),
+                         on_epoch_end=wandb.log, progress=False)
+        run.summary["best_val_acc"] = float(history["val_acc"].max()) if len(history) else float("nan")
+        run.summary["status"] = history.status
+
+
+if __name__ == "__main__":  # `wandb agent` runs this file as the sweep's program
+    train()
