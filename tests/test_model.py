@@ -209,3 +209,28 @@ def test_fit_rejects_bad_arguments_before_training(kwargs, match):
     with pytest.raises(ValueError, match=match):
         mu.fit(net, (x, t), progress=False, **kwargs)
     np.testing.assert_array_equal(net.params["W1"], before)
+
+
+def test_dropout_gradient_with_its_mask_fixed(rng):
+    x = rng.standard_normal((6, 9))
+    dout = rng.standard_normal((6, 9))
+    layer = mu.Dropout(0.4, np.random.default_rng(0))
+    out = layer.forward(x, train=True)
+    mask = layer.mask.copy()
+    dx = layer.backward(dout)
+    assert rel_error(dx, numerical(lambda v: v * mask, x, dout)) < 1e-7
+    # Inverted dropout: kept units are scaled by 1 / (1 - ratio), dropped ones are 0.
+    kept = mask != 0
+    np.testing.assert_allclose(out[kept], x[kept] / 0.6)
+    assert np.all(out[~kept] == 0)
+
+
+def test_dropout_is_off_for_prediction_and_drops_its_share_in_training():
+    net = mu.MLP(input_size=20, hidden_sizes=[400], output_size=3, dropout=0.3, seed=0)
+    x = np.random.default_rng(1).standard_normal((50, 20)).astype(np.float32)
+    np.testing.assert_array_equal(net.predict(x), net.predict(x))  # deterministic without train=True
+    net.predict(x, train=True)
+    dropout = next(layer for layer in net.layers if isinstance(layer, mu.Dropout))
+    assert (dropout.mask == 0).mean() == pytest.approx(0.3, abs=0.02)
+    with pytest.raises(ValueError, match="dropout"):
+        mu.MLP(dropout=1.0)
