@@ -48,7 +48,7 @@ import sweep_trial
 from sweep_config import SweepConfigError, validate_config
 from sweep_tables import api_sweep_results, results_frame
 
-__all__ = ["sweep", "agent", "results", "sweep_results", "api_sweep_results",
+__all__ = ["sweep", "agent", "results", "sweep_results", "api_sweep_results", "find_sweep",
            "SweepConfigError", "SweepNotFoundError", "MAX_CONSECUTIVE_FAILURES"]
 
 SWEEPS_DIR = Path(".sweeps")
@@ -486,6 +486,36 @@ def results(sweep_id, entity=None, project=None):
         path = "/".join(part for part in (entity, project, sweep_id) if part)
         return api_sweep_results(wandb.Api().sweep(path))
     return sweep_results(sweep_id)
+
+
+def find_sweep(name, entity=None, project=None):
+    """The id of the newest sweep whose config is named ``name``, or None.
+
+    Lets a later notebook pick up the sweep an earlier one ran, online (from the
+    W&B API) or offline (from ``.sweeps/`` in the working directory).
+
+    Parameters
+    ----------
+    name : str
+        The sweep config's ``name``.
+    entity, project : str, optional
+        Online only: the project to look in.
+
+    Returns
+    -------
+    str or None
+    """
+    if _online():
+        api = wandb.Api()
+        found = [s for s in api.project(project, entity=entity).sweeps() if s.name == name]
+        return found[0].id if found else None  # W&B lists a project's newest sweep first
+    newest = None
+    for meta_path in SWEEPS_DIR.glob("*/sweep.yaml"):
+        with open(meta_path) as f:
+            meta = yaml.safe_load(f)
+        if meta["config"].get("name") == name and (newest is None or meta["created"] > newest["created"]):
+            newest = meta
+    return newest["id"] if newest else None
 
 
 # ---------------------------------------------------------------------------

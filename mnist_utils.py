@@ -651,6 +651,6 @@ from wandb_helpers import OfflineRun, list_offline_runs, read_offline_run, setup
 # --------------------------------------------------------------------------
 # Sweeps (local_sweeps.py): wandb.sweep / wandb.agent online, a local controller offline
 # --------------------------------------------------------------------------
-from local_sweeps import agent, results, sweep  # noqa: E402,F401
+from local_sweeps import agent, find_sweep, results, sweep  # noqa: E402,F401
 from sweep_config import SweepConfigError  # noqa: E402,F401
 from sweep_config import validate_config as validate_sweep_config  # noqa: E402,F401

@@ -34,7 +34,7 @@ import sweep_config
 READ_ATTEMPTS = 20
 # The environment variables a trial sets (as W&B's agent does) and then restores.
 TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
-             "WANDB_ENTITY", "WANDB_DIR")
+             "WANDB_ENTITY", "WANDB_DIR", "WANDB_QUIET")
 STOPPED_TAG = "hyperband-stopped"
 
 
@@ -156,6 +156,9 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
     # sweep the server does not know fails ("sweep ... not found", wandb issue 8115).
     # A relative WANDB_DIR makes W&B print wandb/offline-run-..., not an absolute path.
     os.environ.setdefault("WANDB_DIR", ".")
+    # W&B's run summary, printed at every finish, would bury the one line per trial
+    # that the agent prints; quiet keeps its three-line header. WANDB_QUIET=false shows all.
+    os.environ.setdefault("WANDB_QUIET", "true")
     wandb_dir = Path(os.environ["WANDB_DIR"])
     error, interrupted = None, False
     watch = _LogWatch(trial, metric, early_terminate, others)

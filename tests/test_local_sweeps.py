@@ -535,3 +535,15 @@ def test_online_mode_hands_everything_to_w_and_b(monkeypatch):
         ("api", "me/p/abc123")]
     assert len(df) == 0 and "x" in df.columns
     assert not Path(".sweeps").exists()
+
+
+def test_find_sweep_returns_the_newest_sweep_of_that_name():
+    base = {"method": "random", "parameters": {"x": {"values": [1, 2]}}}
+    assert local_sweeps.find_sweep("mnist-random") is None
+    first = local_sweeps.sweep({**base, "name": "mnist-random"})
+    other = local_sweeps.sweep({**base, "name": "something-else"})
+    assert local_sweeps.find_sweep("mnist-random") == first
+    time.sleep(1.1)  # creation times are stored to the second
+    second = local_sweeps.sweep({**base, "name": "mnist-random"})
+    assert local_sweeps.find_sweep("mnist-random") == second
+    assert local_sweeps.find_sweep("something-else") == other
