@@ -17,6 +17,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -25,6 +26,22 @@ from tqdm import tqdm
 # Data
 # --------------------------------------------------------------------------
 from mnist_data import MnistDataError, load_mnist, train_val_split  # noqa: F401
+
+
+def load_splits(val_size=1 / 6, seed=0, verbose=True):
+    """MNIST as train, validation and test sets: the split every notebook tunes on.
+
+    The validation set is held out of the 60,000 training images (10,000 of them
+    by default); the test set stays untouched until a final evaluation.
+
+    Returns
+    -------
+    (x_train, t_train), (x_val, t_val), (x_test, t_test)
+    """
+    (x, t), test = load_mnist(verbose=verbose)
+    train, val = train_val_split(x, t, val_size=val_size, seed=seed)
+    return train, val, test
+
 
 # --------------------------------------------------------------------------
 # Model: layers
@@ -243,6 +260,45 @@ def make_net(network="Net2", hidden_size=256, weight_decay=0.0, dropout=0.0, see
         raise ValueError(f"network must be one of {sorted(NETWORKS)}, got {network!r}")
     return MLP(hidden_sizes=[int(hidden_size)] * NETWORKS[network], weight_decay=weight_decay,
                dropout=dropout, seed=seed)
+
+
+def save_model(net, path):
+    """Write a network's weights and shape to an ``.npz`` file (no pickle).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    np.savez(path, hidden_sizes=np.array(net.hidden_sizes), **net.params)
+    return path
+
+
+def load_model(path):
+    """Rebuild a network saved by ``save_model``.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``.npz`` file with ``hidden_sizes`` and ``W1``, ``b1``, ... arrays.
+
+    Returns
+    -------
+    MLP
+    """
+    with np.load(path, allow_pickle=False) as saved:
+        keys = set(saved.files)
+        expected = {"hidden_sizes"} | {f"{p}{i}" for i in range(1, len(saved["hidden_sizes"]) + 2) for p in "Wb"}
+        if keys != expected:
+            raise ValueError(f"{Path(path).name} is not a saved MLP: it holds {sorted(keys)}, "
+                             f"expected {sorted(expected)}")
+        net = MLP(input_size=saved["W1"].shape[0], hidden_sizes=saved["hidden_sizes"].tolist(),
+                  output_size=saved[f"W{len(saved['hidden_sizes']) + 1}"].shape[1],
+                  dtype=saved["W1"].dtype)
+        for key in net.params:
+            net.params[key][...] = saved[key]  # in place: the layers hold these arrays
+    return net
 
 
 # --------------------------------------------------------------------------
@@ -504,143 +560,11 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
     return history
 
 
-def load_splits(val_size=1 / 6, seed=0, verbose=True):
-    """MNIST as train, validation and test sets: the split every notebook tunes on.
-
-    The validation set is held out of the 60,000 training images (10,000 of them
-    by default); the test set stays untouched until a final evaluation.
-
-    Returns
-    -------
-    (x_train, t_train), (x_val, t_val), (x_test, t_test)
-    """
-    (x, t), test = load_mnist(verbose=verbose)
-    train, val = train_val_split(x, t, val_size=val_size, seed=seed)
-    return train, val, test
-
-
 # --------------------------------------------------------------------------
-# Plotting
+# Plotting (mnist_plots.py): digits, learning curves, step losses, confusion matrices
 # --------------------------------------------------------------------------
-
-
-def plot_digits(x, t=None, pred=None, ncols=10, title=None):
-    """A grid of digits, captioned with their label and, if given, the prediction.
-
-    Wrong predictions are captioned in red, so mistakes stand out.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    n = len(x)
-    nrows = max(1, math.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.1 * ncols, 1.3 * nrows), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i >= n:
-            continue
-        ax.imshow(np.asarray(x[i]).reshape(28, 28), cmap="gray_r")
-        if pred is not None:
-            ok = t is None or pred[i] == t[i]
-            label = f"{pred[i]}" if t is None else f"{t[i]}→{pred[i]}"
-            ax.set_title(label, fontsize=9, color="black" if ok else "red")
-        elif t is not None:
-            ax.set_title(str(t[i]), fontsize=9)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_learning_curves(histories, metrics=("loss", "acc")):
-    """Train (dashed) and validation (solid) curves per epoch, one panel per metric.
-
-    Parameters
-    ----------
-    histories : dict of name -> History (or a list of per-epoch metric dicts)
-    metrics : the metric stems to plot, e.g. ``("loss", "acc")``
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
-    for (name, history), color in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3):
-        records = history.records if isinstance(history, History) else list(history)
-        epochs = [r["epoch"] for r in records]
-        for ax, metric in zip(axes[0], metrics):
-            for split, style in (("train", "--"), ("val", "-")):
-                key = f"{split}_{metric}"
-                if records and key in records[0]:
-                    ax.plot(epochs, [r[key] for r in records], style, color=color, label=f"{name} {split}")
-    for ax, metric in zip(axes[0], metrics):
-        ax.set_xlabel("epoch")
-        ax.set_ylabel({"acc": "accuracy"}.get(metric, metric))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_step_losses(losses, smooth=50):
-    """Minibatch losses per training step, smoothed by a moving average, one line per name.
-
-    Parameters
-    ----------
-    losses : dict of name -> sequence of float
-    smooth : int
-        Window of the moving average; minibatch losses are noisy.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for name, values in losses.items():
-        values = np.asarray(values, dtype=float)
-        window = max(1, min(smooth, len(values)))
-        ax.plot(np.arange(window, len(values) + 1), np.convolve(values, np.ones(window) / window, "valid"),
-                label=name)
-    ax.set(xlabel="step", ylabel=f"training loss (mean of {smooth} steps)", yscale="log")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def confusion_matrix(t, pred, n_classes=10):
-    """Counts of (true label, predicted label) pairs: rows are truths, columns predictions."""
-    return np.bincount(np.asarray(t) * n_classes + np.asarray(pred),
-                       minlength=n_classes * n_classes).reshape(n_classes, n_classes)
-
-
-def plot_confusion_matrix(t, pred, title=None):
-    """The confusion matrix as a heat map with counts.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-
-    cm = confusion_matrix(t, pred)
-    fig, ax = plt.subplots(figsize=(5.5, 5))
-    # A log scale keeps the off-diagonal mistakes visible next to the large diagonal.
-    ax.imshow(np.log1p(cm), cmap="Blues")
-    for (i, j), count in np.ndenumerate(cm):
-        ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
-                color="white" if cm[i, j] > cm.max() / 3 else "black")
-    ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true",
-           title=title or f"accuracy {np.trace(cm) / cm.sum():.2%}")
-    fig.tight_layout()
-    return fig
+from mnist_plots import (confusion_matrix, plot_confusion_matrix, plot_digits,  # noqa: E402,F401
+                         plot_learning_curves, plot_step_losses)
 
 
 # --------------------------------------------------------------------------
@@ -653,4 +577,37 @@ from wandb_helpers import OfflineRun, list_offline_runs, read_offline_run, setup
 # --------------------------------------------------------------------------
 from local_sweeps import agent, find_sweep, results, sweep  # noqa: E402,F401
 from sweep_config import SweepConfigError  # noqa: E402,F401
+from sweep_config import load_config as load_sweep_config  # noqa: E402,F401
 from sweep_config import validate_config as validate_sweep_config  # noqa: E402,F401
+
+
+def ensure_sweep(config, function, runs, entity=None, project=None):
+    """The newest sweep named like ``config``, created if there is none, with at least ``runs`` trials.
+
+    Lets a notebook build on the sweep an earlier notebook ran, and still run on
+    its own (in a fresh Colab session, say) by running that sweep first.
+
+    Parameters
+    ----------
+    config : dict or str or Path
+        A sweep config with a ``name``, or its YAML file.
+    function : callable
+        The sweep's ``train()``.
+    runs : int
+        Trials the sweep should hold; an agent runs the missing ones.
+
+    Returns
+    -------
+    str
+        The sweep id.
+    """
+    config = load_sweep_config(config)
+    if not config.get("name"):
+        raise ValueError("ensure_sweep finds sweeps by their config's `name`; this config has none")
+    sweep_id = find_sweep(config["name"], entity=entity, project=project)
+    if sweep_id is None:
+        sweep_id = sweep(config, entity=entity, project=project)
+    missing = runs - len(results(sweep_id, entity=entity, project=project))
+    if missing > 0:
+        agent(sweep_id, function=function, count=missing, entity=entity, project=project)
+    return sweep_id

@@ -234,3 +234,19 @@ def test_dropout_is_off_for_prediction_and_drops_its_share_in_training():
     assert (dropout.mask == 0).mean() == pytest.approx(0.3, abs=0.02)
     with pytest.raises(ValueError, match="dropout"):
         mu.MLP(dropout=1.0)
+
+
+def test_save_and_load_model_round_trip(tmp_path):
+    net = mu.MLP(input_size=20, hidden_sizes=[8, 6], output_size=3, seed=2)
+    x, _ = toy_data(n=10)
+    path = mu.save_model(net, tmp_path / "model.npz")
+    loaded = mu.load_model(path)
+    assert loaded.hidden_sizes == [8, 6]
+    np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
+
+
+def test_load_model_rejects_a_file_that_is_not_a_saved_mlp(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, hidden_sizes=np.array([4]), W1=np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="not a saved MLP"):
+        mu.load_model(path)
