@@ -126,3 +126,34 @@ def plot_confusion_matrix(t, pred, title=None):
            title=title or f"accuracy {np.trace(cm) / cm.sum():.2%}")
     fig.tight_layout()
     return fig
+
+
+def plot_metric_curves(histories, metric, x="epoch", dashed=()):
+    """One metric's curve for each of many runs, e.g. every run of a sweep.
+
+    Parameters
+    ----------
+    histories : dict of name -> pandas.DataFrame
+        Each run's logged history (rows without the metric are skipped).
+    metric, x : str
+        The metric to plot, against the column ``x``.
+    dashed : collection of names
+        Runs drawn dashed, e.g. the ones early termination stopped.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, history in histories.items():
+        rows = history.dropna(subset=[metric])
+        ax.plot(rows[x], rows[metric], "--" if name in dashed else "-", marker="o", markersize=3,
+                alpha=0.6 if name in dashed else 0.9, label=name)
+    ax.set(xlabel=x, ylabel=metric)
+    ax.grid(alpha=0.3)
+    if len(histories) <= 15:
+        ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig

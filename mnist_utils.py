@@ -564,7 +564,7 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
 # Plotting (mnist_plots.py): digits, learning curves, step losses, confusion matrices
 # --------------------------------------------------------------------------
 from mnist_plots import (confusion_matrix, plot_confusion_matrix, plot_digits,  # noqa: E402,F401
-                         plot_learning_curves, plot_step_losses)
+                         plot_learning_curves, plot_metric_curves, plot_step_losses)
 
 
 # --------------------------------------------------------------------------
@@ -578,6 +578,7 @@ from wandb_helpers import OfflineRun, list_offline_runs, read_offline_run, setup
 from local_sweeps import agent, find_sweep, results, sweep  # noqa: E402,F401
 from sweep_config import SweepConfigError  # noqa: E402,F401
 from sweep_config import load_config as load_sweep_config  # noqa: E402,F401
+from sweep_config import hyperband_brackets  # noqa: E402,F401
 from sweep_config import validate_config as validate_sweep_config  # noqa: E402,F401
 
 
@@ -611,3 +612,12 @@ def ensure_sweep(config, function, runs, entity=None, project=None):
     if missing > 0:
         agent(sweep_id, function=function, count=missing, entity=entity, project=project)
     return sweep_id
+
+
+# --------------------------------------------------------------------------
+# Reading a sweep (sweep_analysis.py): the sweep dashboard's panels from a results table
+# --------------------------------------------------------------------------
+from sweep_analysis import (best_runs, compare_groups, narrow_config, param_columns,  # noqa: E402,F401
+                            parameter_importance, plot_metric_over_time, plot_metric_vs_params,
+                            plot_parallel_coordinates, plot_parameter_importance, shared_traits,
+                            weak_runs)
