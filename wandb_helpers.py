@@ -1,7 +1,10 @@
-"""W&B helpers: choosing a mode that never blocks, and reading offline runs back.
+"""W&B helpers: choosing a mode that never blocks, and reading runs back.
 
 `mnist_utils` re-exports this module. Notebooks call `setup_wandb()` once in their
 setup cell; everything else (`wandb.init`, `wandb.log`, ...) stays in the notebooks.
+Offline runs, and the artifacts they logged, are read back from their local
+``.wandb`` logs with W&B's own reader, so an offline notebook can look at its
+results the way an online one looks at the W&B app.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -179,7 +182,7 @@ def setup_wandb(project=None):
 
 
 # ---------------------------------------------------------------------------
-# Reading offline runs back
+# Reading runs back: offline from their logs, online from W&B's API
 # ---------------------------------------------------------------------------
 
 @dataclass
@@ -198,7 +201,7 @@ class OfflineRun:
     state: str  # W&B's word: "finished", "failed", or "running"/"unknown" (no exit record)
     exit_code: int | None  # None until the run writes its exit record
     start_time: pd.Timestamp | None
-    path: Path  # the run folder, relative if it was given relative
+    path: Path | None  # the run folder, relative if given relative; None if read from the server
 
     @property
     def failed(self) -> bool:
@@ -273,6 +276,34 @@ def _last_write(run_folder: Path) -> float:
     return max((f.stat().st_mtime for f in files), default=0.0)
 
 
+def _read_log(path, wait):
+    """A run's folder, its ``.wandb`` file, every record (JSON lines) and W&B's summary."""
+    path = Path(path)
+    if path.is_dir():
+        found = sorted(path.glob("run-*.wandb"))
+        if len(found) != 1:
+            raise FileNotFoundError(f"{path} holds no single run-*.wandb file: not a W&B run folder")
+        wandb_file = found[0]
+    elif path.suffix == ".wandb" and path.is_file():
+        wandb_file, path = path, path.parent
+    else:
+        raise FileNotFoundError(f"no W&B run folder or .wandb file at {path}")
+    # W&B's reader takes any other bytes for a log cut short, so check its magic.
+    with open(wandb_file, "rb") as f:
+        if f.read(len(_MAGIC)) != _MAGIC:
+            raise RuntimeError(f"{wandb_file} is not a W&B run log")
+
+    # W&B's finish() returns before its service has flushed the log, so a run
+    # finished a moment ago may not show its exit record yet: read again until
+    # it does, for up to `wait` seconds after anything in its folder was written.
+    while True:
+        records, summary = _leet_inspect(wandb_file)
+        summary = json.loads(summary)
+        if summary.get("exit_code") is not None or time.time() > _last_write(path) + wait:
+            return path, wandb_file, records, summary
+        time.sleep(0.05)
+
+
 def read_offline_run(path, wait=2.0) -> OfflineRun:
     """Read a local W&B run (config, history, summary, state) from its ``.wandb`` log.
 
@@ -299,30 +330,7 @@ def read_offline_run(path, wait=2.0) -> OfflineRun:
     RuntimeError
         If W&B's reader fails, e.g. on a file that is not a W&B run log.
     """
-    path = Path(path)
-    if path.is_dir():
-        found = sorted(path.glob("run-*.wandb"))
-        if len(found) != 1:
-            raise FileNotFoundError(f"{path} holds no single run-*.wandb file: not a W&B run folder")
-        wandb_file = found[0]
-    elif path.suffix == ".wandb" and path.is_file():
-        wandb_file, path = path, path.parent
-    else:
-        raise FileNotFoundError(f"no W&B run folder or .wandb file at {path}")
-    # W&B's reader takes any other bytes for a log cut short, so check its magic.
-    with open(wandb_file, "rb") as f:
-        if f.read(len(_MAGIC)) != _MAGIC:
-            raise RuntimeError(f"{wandb_file} is not a W&B run log")
-
-    # W&B's finish() returns before its service has flushed the log, so a run
-    # finished a moment ago may not show its exit record yet: read again until
-    # it does, for up to `wait` seconds after anything in its folder was written.
-    while True:
-        records, summary = _leet_inspect(wandb_file)
-        summary = json.loads(summary)
-        if summary.get("exit_code") is not None or time.time() > _last_write(path) + wait:
-            break
-        time.sleep(0.05)
+    path, wandb_file, records, summary = _read_log(path, wait)
     run_record, history = {}, []
     for line in records.splitlines():
         # Each wandb.log writes two summary records per history record: skip
@@ -379,3 +387,203 @@ def list_offline_runs(wandb_dir="wandb", project=None, group=None) -> list[Offli
             and (group is None or r.group == group)]
     last = pd.Timestamp.max.tz_localize("UTC")  # for runs killed before writing anything
     return sorted(runs, key=lambda r: last if r.start_time is None else r.start_time)
+
+
+def _from_api_run(api_run) -> OfflineRun:
+    """A run from W&B's public API (``wandb.Api().run(...)``), in OfflineRun's fields."""
+    # scan_history, not history(): history() samples 500 rows, and an offline
+    # run reads back every row, so the two would disagree on long runs.
+    history = [_history_row(row) for row in api_run.scan_history()]
+    created = pd.Timestamp(api_run.created_at) if api_run.created_at else None
+    if created is not None and created.tz is None:
+        created = created.tz_localize("UTC")  # the server's times are UTC
+    return OfflineRun(
+        id=api_run.id,
+        name=api_run.name or "",
+        project=api_run.project,
+        group=api_run.group or "",
+        job_type=api_run.job_type or "",
+        tags=list(api_run.tags or []),
+        config={k: v for k, v in api_run.config.items() if k != "_wandb"},
+        history=pd.DataFrame(history) if history else pd.DataFrame(columns=["_step"]),
+        summary={k: _user_value(v) for k, v in api_run.summary_metrics.items()
+                 if not k.startswith("_")},
+        state=api_run.state,
+        # The public API has no exit code; W&B calls a run finished only on exit code 0.
+        exit_code=0 if api_run.state == "finished" else None,
+        start_time=created,
+        path=None,
+    )
+
+
+def logged_runs(run_ids, project=None, wandb_dir="wandb") -> dict[str, OfflineRun]:
+    """Read back the runs with these ids: from W&B when online, else from ``wandb/``.
+
+    Parameters
+    ----------
+    run_ids : str or iterable of str
+        Run ids, such as ``run.id`` inside a ``with wandb.init() as run:`` block.
+    project : str, optional
+        The runs' project. Online it is needed to find them (default
+        ``WANDB_PROJECT``, which ``setup_wandb`` sets); offline, if given, a run
+        of another project counts as missing.
+    wandb_dir : str or Path
+        Where offline runs are (``wandb`` under the working directory).
+
+    Returns
+    -------
+    dict
+        Run id -> OfflineRun, in the order given. Online, ``path`` is None and
+        ``exit_code`` is 0 for a finished run, None otherwise.
+
+    Raises
+    ------
+    KeyError
+        Naming the ids for which no run was found.
+    """
+    run_ids = [run_ids] if isinstance(run_ids, str) else list(dict.fromkeys(run_ids))
+    if os.environ.get("WANDB_MODE") == "online":
+        import wandb
+        from wandb.apis.public.runs import RunNotFoundError
+
+        project = project or os.environ.get("WANDB_PROJECT")
+        if not project:
+            raise ValueError("name the runs' project: logged_runs(ids, project=...)")
+        api = wandb.Api()
+        entity = os.environ.get("WANDB_ENTITY") or api.default_entity
+        runs, missing = {}, []
+        for run_id in run_ids:
+            try:
+                runs[run_id] = _from_api_run(api.run(f"{entity}/{project}/{run_id}"))
+            except RunNotFoundError:
+                missing.append(run_id)
+        if missing:
+            raise KeyError(f"no run {', '.join(missing)} in W&B project {entity}/{project}")
+        return runs
+
+    wandb_dir = Path(wandb_dir)
+    if not wandb_dir.is_dir():
+        raise FileNotFoundError(f"no W&B folder at {wandb_dir}: has a run been logged here?")
+    # A resumed run has one folder per session, named by start time: read the last.
+    folders = {i: sorted(wandb_dir.glob(f"offline-run-*-{i}")) for i in run_ids}
+    missing = [i for i, found in folders.items() if not found]
+    if missing:
+        raise KeyError(f"no offline run {', '.join(missing)} in {wandb_dir}")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = dict(zip(run_ids, pool.map(read_offline_run, [f[-1] for f in folders.values()])))
+    other = [i for i, run in runs.items() if project is not None and run.project != project]
+    if other:
+        raise KeyError(f"no offline run {', '.join(other)} in project {project!r} "
+                       f"(found in {', '.join(repr(runs[i].project) for i in other)})")
+    return runs
+
+
+# ---------------------------------------------------------------------------
+# Reading artifacts back from offline runs
+# ---------------------------------------------------------------------------
+
+@dataclass
+class OfflineArtifact:
+    """An artifact as an offline run logged it, its files checked against their digests."""
+
+    name: str
+    type: str
+    digest: str  # W&B's digest of the whole manifest (hex)
+    aliases: list
+    metadata: dict
+    # Artifact path ("model.npz") -> the local copy, to load from. The copies are
+    # absolute paths outside the project: kept out of repr, so out of notebook outputs.
+    files: dict = field(repr=False)
+
+
+# W&B's per-file hash for each manifest digest algorithm, and the folder its
+# artifact cache files them under (wandb.sdk.artifacts.artifact_file_cache).
+_FILE_DIGESTS = {"MANIFEST_MD5": ("md5_file_b64", "md5"),
+                 "MANIFEST_XXH128": ("xxh128_file_b64", "xxh128")}
+
+
+def _artifact_file(record: dict, entry: dict) -> Path:
+    """The local copy of one manifest entry, after checking it against its digest."""
+    from wandb.sdk.artifacts.artifact_file_cache import artifacts_cache_dir
+    from wandb.sdk.lib import hashutil
+
+    where = (f"artifact {record['name']!r} of run {record.get('run_id', '?')},"
+             f" file {entry['path']!r}")
+    if entry.get("ref"):
+        raise ValueError(f"{where}: a reference, of which W&B keeps no local copy")
+    algorithm = record.get("digest_algorithm") or "MANIFEST_MD5"
+    if algorithm not in _FILE_DIGESTS:
+        raise ValueError(f"{where}: unknown digest algorithm {algorithm}")
+    hash_name, cache_folder = _FILE_DIGESTS[algorithm]
+    # Offline, W&B leaves its staging copy (the file as it was when logged) in
+    # place; uploading it (`wandb sync`) moves it into W&B's artifact cache.
+    hex_digest = hashutil.b64_to_hex_id(entry["digest"])
+    candidates = [Path(entry["local_path"])] if entry.get("local_path") else []
+    cache = artifacts_cache_dir() / "obj" / cache_folder
+    candidates.append(cache / hex_digest[:2] / hex_digest[2:])
+    copies = [path for path in candidates if path.is_file()]
+    for path in copies:
+        if getattr(hashutil, hash_name)(path) == entry["digest"]:
+            return path
+    if copies:
+        raise ValueError(f"{where}: the local copy no longer matches the digest W&B logged;"
+                         " it was changed after the run logged it")
+    raise FileNotFoundError(f"{where}: W&B's local copy is gone (neither its staging copy"
+                            " nor its artifact cache has it); log the artifact again")
+
+
+def read_offline_artifact(run, name, wait=2.0) -> OfflineArtifact:
+    """Read back an artifact that an offline run logged, with ``run.log_artifact``.
+
+    Offline, ``Artifact.download`` cannot fetch it, but the run's log records the
+    artifact (metadata, aliases, files with their digests) and W&B keeps a copy
+    of each file; this checks each copy against its digest.
+
+    Parameters
+    ----------
+    run : OfflineRun, or str or Path
+        The run, or its folder (or ``.wandb`` file) as for `read_offline_run`.
+    name : str
+        The artifact's name, as given to ``wandb.Artifact(name, ...)``. If the run
+        logged several versions of it, the last one is read.
+    wait : float
+        As for `read_offline_run`, for a run that finished a moment ago.
+
+    Returns
+    -------
+    OfflineArtifact
+        ``files["model.npz"]`` is a path to load that file from.
+
+    Raises
+    ------
+    KeyError
+        If the run logged no artifact of that name (the message lists those it did).
+    FileNotFoundError
+        If the local copy of a file is gone.
+    ValueError
+        If a file was changed after it was logged.
+    """
+    if isinstance(run, OfflineRun):
+        if run.path is None:
+            raise ValueError(f"run {run.id} was read from W&B's server:"
+                             " use wandb.Api().artifact(...)")
+        run = run.path
+    _, _, records, _ = _read_log(run, wait)
+    logged = {}  # name -> the last artifact record of that name
+    for line in records.splitlines():
+        if '"type":"artifact"' in line[:40]:
+            record = json.loads(line)["artifact"]
+            logged[record["name"]] = record
+    if name not in logged:
+        names = ", ".join(repr(n) for n in logged) or "none"
+        raise KeyError(f"run {Path(run).name} logged no artifact {name!r}; it logged: {names}")
+    record = logged[name]
+    return OfflineArtifact(
+        name=record["name"],
+        type=record["type"],
+        digest=record["digest"],
+        aliases=list(record.get("aliases", [])),
+        metadata=json.loads(record.get("metadata") or "{}"),
+        files={entry["path"]: _artifact_file(record, entry)
+               for entry in record["manifest"]["contents"]},
+    )

@@ -1,22 +1,32 @@
-"""Tests for wandb_helpers: mode choice, setup, and reading offline runs back.
+"""Tests for wandb_helpers: mode choice, setup, reading runs and artifacts back.
 
 Everything runs offline in tmp_path with HOME pointed there too, so the real
 ~/.netrc and W&B settings are never read or written.
 """
 
+import json
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import types
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import wandb
+from wandb.apis.public.runs import Run as ApiRun
+from wandb.apis.public.runs import RunNotFoundError
+from wandb.sdk.artifacts.artifact_file_cache import get_artifact_file_cache
+from wandb.sdk.lib.hashutil import md5_file_b64
 from wandb_helpers import (
     choose_wandb_mode,
     list_offline_runs,
+    logged_runs,
+    read_offline_artifact,
     read_offline_run,
     setup_wandb,
 )
@@ -271,3 +281,180 @@ def test_reading_something_else_is_a_clear_error(clean_env):
         read_offline_run(fake.parent)
     with pytest.raises(FileNotFoundError, match="nowhere"):
         list_offline_runs("nowhere")
+
+
+# --- reading artifacts back -------------------------------------------------------
+
+@pytest.fixture
+def wandb_dirs(clean_env, monkeypatch):
+    """W&B's staging area and artifact cache in tmp_path, wherever XDG points."""
+    data, cache = clean_env / "wandb-data", clean_env / "wandb-cache"
+    monkeypatch.setenv("WANDB_DATA_DIR", str(data))
+    monkeypatch.setenv("WANDB_CACHE_DIR", str(cache))
+    return data, cache
+
+
+def log_model_run(weights, metadata):
+    """An offline run that logs `weights` as artifact "mlp" twice, then changes the file.
+
+    It also logs a copy as "notes", hashed with W&B's other digest (XXH128).
+
+    Returns the run id and the MD5 of model.npz as logged (npz files hold a
+    timestamp, so saving the same arrays again need not give the same bytes).
+    """
+    setup_wandb(project="artifacts")
+    np.savez("model.npz", **{k: v * 0 for k, v in weights.items()})
+    with wandb.init(config=CONFIG) as run:
+        run.log_artifact(wandb.Artifact("mlp", type="model", metadata={"val_acc": 0.1}))
+        np.savez("model.npz", **weights)
+        logged_md5 = md5_file_b64("model.npz")
+        artifact = wandb.Artifact("mlp", type="model", metadata=metadata)
+        artifact.add_file("model.npz")
+        run.log_artifact(artifact, aliases=["best"])
+        other = wandb.Artifact("notes", type="dataset", digest_algorithm="XXH128")
+        other.add_file("model.npz", name="copy.npz")
+        run.log_artifact(other)
+    wandb.teardown()  # the service exits, as at the end of a notebook's kernel
+    # W&B copied the file when it was logged: what happens to the original after is no concern.
+    np.savez("model.npz", **{k: v + 1 for k, v in weights.items()})
+    return run.id, logged_md5
+
+
+WEIGHTS = {"W1": np.random.default_rng(0).normal(size=(4, 3)), "b1": np.arange(3.0)}
+METADATA = {"val_acc": 0.875, "hidden_sizes": [4, 3], "optimizer": "adam", "epochs": 2}
+
+
+def test_artifact_round_trip(wandb_dirs, clean_env):
+    data_dir, _ = wandb_dirs
+    run_id, logged_md5 = log_model_run(WEIGHTS, METADATA)
+    (run,) = list_offline_runs()
+    assert run.id == run_id
+
+    art = read_offline_artifact(run, "mlp")  # the last version of "mlp"
+    assert (art.name, art.type) == ("mlp", "model")
+    assert art.metadata == METADATA
+    assert "best" in art.aliases
+    assert list(art.files) == ["model.npz"]
+    with np.load(art.files["model.npz"], allow_pickle=False) as loaded:
+        assert sorted(loaded.files) == sorted(WEIGHTS)
+        for key, value in WEIGHTS.items():
+            np.testing.assert_array_equal(loaded[key], value)
+    assert md5_file_b64(art.files["model.npz"]) == logged_md5
+    assert str(clean_env) not in repr(art)  # the copies' absolute paths stay out of outputs
+
+    # Offline, W&B's staging copy outlives the run (and its service process).
+    staged = art.files["model.npz"]
+    assert staged.is_relative_to(data_dir / "artifacts" / "staging")
+    # Uploading (`wandb sync`) moves it into W&B's artifact cache: found there too.
+    size = staged.stat().st_size
+    cached, hit, _ = get_artifact_file_cache().check_digest_obj_path(logged_md5, size)
+    assert not hit
+    Path(cached).parent.mkdir(parents=True)
+    shutil.move(staged, cached)
+    again = read_offline_artifact(run.path, "mlp")  # by folder, this time
+    assert again.files["model.npz"] == Path(cached)
+    assert (again.metadata, again.digest) == (art.metadata, art.digest)
+
+
+def test_artifact_errors_name_the_artifact_and_file(wandb_dirs, clean_env):
+    log_model_run(WEIGHTS, METADATA)
+    (folder,) = Path("wandb").glob("offline-run-*")
+    with pytest.raises(KeyError, match="'model'.*'mlp', 'notes'"):
+        read_offline_artifact(folder, "model")
+
+    staged = read_offline_artifact(folder, "notes").files["copy.npz"]
+    staged.write_bytes(staged.read_bytes()[:-1] + b"!")
+    with pytest.raises(ValueError, match="'notes'.*'copy.npz'.*changed") as altered:
+        read_offline_artifact(folder, "notes")
+    staged.unlink()
+    with pytest.raises(FileNotFoundError, match="'notes'.*'copy.npz'.*gone") as gone:
+        read_offline_artifact(folder, "notes")
+    for error in (altered, gone):
+        assert str(clean_env) not in str(error.value)
+    assert read_offline_artifact(folder, "mlp").metadata == METADATA  # the others are intact
+
+
+# --- logged_runs ------------------------------------------------------------------
+
+def test_logged_runs_offline(clean_env):
+    setup_wandb(project="ids")
+    ids = []
+    for lr in (0.1, 0.01):
+        with wandb.init(config={"lr": lr}, group="pair") as run:
+            wandb.log({"val_acc": lr * 5})
+        ids.append(run.id)
+    with wandb.init(project="elsewhere") as run:
+        pass
+    stranger = run.id
+
+    runs = logged_runs(reversed(ids))
+    assert list(runs) == ids[::-1]
+    for run_id, lr in zip(ids, (0.1, 0.01)):
+        run = runs[run_id]
+        assert (run.id, run.config, run.group) == (run_id, {"lr": lr}, "pair")
+        assert run.summary == {"val_acc": lr * 5}
+        assert not run.failed
+    assert list(logged_runs(ids[0], project="ids")) == [ids[0]]
+    with pytest.raises(KeyError, match=f"{stranger}.*'ids'"):
+        logged_runs([ids[0], stranger], project="ids")
+    with pytest.raises(KeyError, match="nosuchid") as missing:
+        logged_runs([ids[0], "nosuchid"])
+    assert ids[0] not in str(missing.value)
+
+
+def api_run(run_id, state="finished"):
+    """A real public-API Run, built from attrs shaped like the server's answer."""
+    attrs = {
+        "name": run_id, "displayName": "brisk-sweep-1", "state": state, "group": "pair",
+        "jobType": "train", "tags": ["a"], "createdAt": "2026-01-02T03:04:05",
+        "config": json.dumps({"lr": {"value": 0.01, "desc": None},
+                              "hidden_sizes": {"value": [8, 4], "desc": None},
+                              "_wandb": {"value": {"cli_version": "0.31.0"}}}),
+        "summaryMetrics": json.dumps({"val_acc": 0.9, "loss": "NaN", "_step": 1,
+                                      "_runtime": 3.5, "_wandb": {"runtime": 3}}),
+    }
+    run = ApiRun(None, "me", "ids", run_id, attrs=attrs, lazy=True)
+    rows = [{"_step": 0, "_runtime": 1.0, "_timestamp": 1.7e9, "val_acc": 0.5},
+            {"_step": 1, "_runtime": 2.0, "_timestamp": 1.7e9, "val_acc": 0.9,
+             "img": {"_type": "image-file", "path": "media/images/img_1.png"}}]
+    run.scan_history = lambda: iter(rows)  # the one call that needs the server
+    return run
+
+
+def test_logged_runs_online_maps_the_public_api(clean_env, monkeypatch, no_network):
+    monkeypatch.setenv("WANDB_DIR", str(clean_env))  # where ApiRun makes its folder
+    monkeypatch.setenv("WANDB_MODE", "online")
+    monkeypatch.setenv("WANDB_PROJECT", "ids")
+    asked = []
+
+    class StandInApi:
+        default_entity = "me"
+
+        def run(self, path):
+            asked.append(path)
+            run_id = path.rsplit("/", 1)[-1]
+            if run_id == "nosuchid":
+                raise RunNotFoundError(f"Could not find run {path}")
+            return api_run(run_id, state="crashed" if run_id == "bad" else "finished")
+
+    monkeypatch.setattr(wandb, "Api", StandInApi)
+    runs = logged_runs(["abc", "bad"])
+    assert asked == ["me/ids/abc", "me/ids/bad"]
+    run = runs["abc"]
+    assert (run.id, run.name, run.project, run.group, run.job_type, run.tags) == \
+        ("abc", "brisk-sweep-1", "ids", "pair", "train", ["a"])
+    assert run.config == {"lr": 0.01, "hidden_sizes": [8, 4]}
+    assert run.summary["val_acc"] == 0.9 and math.isnan(run.summary["loss"])
+    assert set(run.summary) == {"val_acc", "loss"}
+    assert list(run.history.columns) == ["_step", "val_acc", "img"]
+    assert list(run.history["val_acc"]) == [0.5, 0.9]
+    assert run.history["img"][1] == {"_type": "image-file", "path": "media/images/img_1.png"}
+    assert run.start_time == pd.Timestamp("2026-01-02T03:04:05", tz="UTC")
+    assert (run.state, run.failed, run.path) == ("finished", False, None)
+    assert (runs["bad"].state, runs["bad"].failed) == ("crashed", True)
+
+    with pytest.raises(KeyError, match="nosuchid"):
+        logged_runs(["abc", "nosuchid"])
+    monkeypatch.setenv("WANDB_ENTITY", "team")
+    logged_runs("abc", project="other")
+    assert asked[-1] == "team/other/abc"
