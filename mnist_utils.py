@@ -77,13 +77,13 @@ class Relu:
         self.mask = None
 
     def forward(self, x):
-        self.mask = x <= 0
-        # In place: x is a fresh array from the previous Affine, owned by no one else.
-        return np.maximum(x, 0, out=x)
+        self.mask = x > 0
+        # Multiplying by the mask, in place, is several times faster in numpy than
+        # np.maximum or masked assignment; x is a fresh array nobody else holds.
+        return np.multiply(x, self.mask, out=x)
 
     def backward(self, dout):
-        dout[self.mask] = 0
-        return dout
+        return np.multiply(dout, self.mask, out=dout)
 
 
 class Dropout:
@@ -570,7 +570,8 @@ from mnist_plots import (confusion_matrix, plot_confusion_matrix, plot_digits,  
 # --------------------------------------------------------------------------
 # W&B helpers (wandb_helpers.py): choosing the mode, reading offline runs back
 # --------------------------------------------------------------------------
-from wandb_helpers import OfflineRun, list_offline_runs, read_offline_run, setup_wandb  # noqa: E402,F401
+from wandb_helpers import (OfflineArtifact, OfflineRun, list_offline_runs, logged_runs,  # noqa: E402,F401
+                           read_offline_artifact, read_offline_run, setup_wandb)
 
 # --------------------------------------------------------------------------
 # Sweeps (local_sweeps.py): wandb.sweep / wandb.agent online, a local controller offline
