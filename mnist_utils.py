@@ -1,14 +1,21 @@
 """Shared helpers for the wandb-sweeps-mnist notebooks.
 
-Read top to bottom: data, model, training, plotting, W&B helpers, sweeps.
-The numpy network follows the shape of "Deep Learning from Scratch": layers are
-small classes whose ``forward`` caches what ``backward`` needs, and optimizers
-share one ``update(params, grads)`` over dicts keyed ``W1``, ``b1``, ...
+Read top to bottom: data, model, training, plotting, W&B helpers, sweeps,
+reading a sweep. The numpy network follows the shape of "Deep Learning from
+Scratch": layers are small classes whose ``forward`` caches what ``backward``
+needs, and optimizers share one ``update(params, grads)`` over dicts keyed
+``W1``, ``b1``, ...
 
-Two concerns are large enough to live in sibling modules that this one
-re-exports, so a notebook only ever needs ``import mnist_utils as mu``:
-``mnist_data`` (finding, downloading and verifying MNIST) and ``local_sweeps``
-(running a sweep YAML without a W&B account).
+The model and its training live here. Every other concern lives in a sibling
+module that this one re-exports, so a notebook only ever needs
+``import mnist_utils as mu``:
+
+- ``mnist_data``: finding, downloading and verifying MNIST;
+- ``mnist_plots``: digits, learning curves, confusion matrices;
+- ``wandb_helpers``: choosing the W&B mode, reading offline runs and artifacts back;
+- ``local_sweeps`` (with ``sweep_config``, ``sweep_trial``, ``sweep_tables``):
+  running a sweep YAML without a W&B account;
+- ``sweep_analysis``: the sweep dashboard's panels from a results table.
 """
 
 from __future__ import annotations
@@ -534,7 +541,7 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
             if not math.isfinite(loss):
                 history.status = "diverged"
                 history.message = (f"loss became {loss} at epoch {epoch}, step {step + 1} "
-                                   f"(optimizer={getattr(opt, '__class__').__name__}, lr={lr}): "
+                                   f"(optimizer={type(opt).__name__}, lr={lr}): "
                                    "try a smaller learning rate")
                 break
             opt.update(net.params, grads)
