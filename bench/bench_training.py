@@ -122,7 +122,11 @@ def main():
                 runs.setdefault(key, {"numpy": [], "torch": []})
                 runs[key]["numpy"].append(numpy_epoch(x, t, hidden_sizes, batch_size, opt))
                 if torch is not None:
+                    # A pause between frameworks: each one's idle worker threads spin
+                    # for a while after their last task and would slow the other.
+                    time.sleep(0.5)
                     runs[key]["torch"].append(torch_epoch(xt, tt, hidden_sizes, batch_size, opt))
+                    time.sleep(0.5)
 
     print(f"numpy {np.__version__} float32 matmul peak: {peak / 1e9:.1f} GFLOP/s; "
           f"{len(x)} training images per epoch; median of {args.repeats}")
