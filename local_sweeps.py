@@ -556,6 +556,10 @@ def main(argv=None):
         command.add_argument("--project")
         command.add_argument("--entity")
     args = parser.parse_args(argv)
+    # From a terminal nothing has chosen a W&B mode yet, and wandb.init() would stop
+    # at a login prompt (or fail with no terminal). Local sweeps log offline runs;
+    # an explicit WANDB_MODE=online hands the command to W&B's own sweep and agent.
+    os.environ.setdefault("WANDB_MODE", "offline")
     try:
         if args.command == "sweep":
             sweep_id = sweep(args.config, entity=args.entity, project=args.project)

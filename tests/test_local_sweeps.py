@@ -547,3 +547,22 @@ def test_find_sweep_returns_the_newest_sweep_of_that_name():
     second = local_sweeps.sweep({**base, "name": "mnist-random"})
     assert local_sweeps.find_sweep("mnist-random") == second
     assert local_sweeps.find_sweep("something-else") == other
+
+
+def test_cli_agent_from_a_bare_terminal_logs_offline(tmp_path):
+    # A reader's terminal: no WANDB_MODE, no API key, a HOME of its own. The agent
+    # must neither prompt for a login nor fail on the missing key.
+    Path("s.yaml").write_text(json.dumps({
+        "method": "grid", "metric": {"name": "score", "goal": "maximize"},
+        "parameters": {"x": {"values": [1, 2]}, "epochs": {"value": 1}}}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    env.update(HOME=str(tmp_path / "home"), PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]))
+    created = subprocess.run([sys.executable, "-m", "local_sweeps", "sweep", "s.yaml"], env=env,
+                             capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
+    sweep_id = created.stdout.strip().splitlines()[-1]
+    agent = subprocess.run([sys.executable, "-m", "local_sweeps", "agent", sweep_id,
+                            "--function", "sweep_fixtures:train_config_value"], env=env,
+                           capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert agent.returncode == 0, agent.stdout + agent.stderr
+    results = local_sweeps.sweep_results(sweep_id)
+    assert list(results["state"]) == ["finished", "finished"], results["error"].tolist()
