@@ -313,6 +313,11 @@ def load_model(path):
 # --------------------------------------------------------------------------
 
 
+def _zeros_like(params):
+    """Optimizer state: one zero array per parameter, created at the first update."""
+    return {key: np.zeros_like(p) for key, p in params.items()}
+
+
 class SGD:
     """Stochastic gradient descent: ``p -= lr * g``."""
 
@@ -333,7 +338,7 @@ class Momentum:
 
     def update(self, params, grads):
         if self.v is None:
-            self.v = {k: np.zeros_like(p) for k, p in params.items()}
+            self.v = _zeros_like(params)
         for key, g in grads.items():
             v = self.v[key]
             v *= self.momentum
@@ -350,7 +355,7 @@ class AdaGrad:
 
     def update(self, params, grads):
         if self.h is None:
-            self.h = {k: np.zeros_like(p) for k, p in params.items()}
+            self.h = _zeros_like(params)
         for key, g in grads.items():
             h = self.h[key]
             h += g * g
@@ -366,7 +371,7 @@ class RMSprop:
 
     def update(self, params, grads):
         if self.h is None:
-            self.h = {k: np.zeros_like(p) for k, p in params.items()}
+            self.h = _zeros_like(params)
         for key, g in grads.items():
             h = self.h[key]
             h *= self.decay_rate
@@ -384,9 +389,7 @@ class Adam:
 
     def update(self, params, grads):
         if self.m is None:
-            self.m = {k: np.zeros_like(p) for k, p in params.items()}
-            self.v = {k: np.zeros_like(p) for k, p in params.items()}
-            self.buf = {k: np.empty_like(p) for k, p in params.items()}
+            self.m, self.v, self.buf = _zeros_like(params), _zeros_like(params), _zeros_like(params)
         self.iter += 1
         lr_t = self.lr * math.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
         for key, g in grads.items():

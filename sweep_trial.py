@@ -20,7 +20,6 @@ import datetime
 import functools
 import math
 import os
-import time
 import traceback
 from pathlib import Path
 
@@ -30,8 +29,6 @@ from wandb.sdk.wandb_run import Run
 
 import sweep_config
 
-# Times to read a run back while W&B's service finishes writing it (0.1 s apart).
-READ_ATTEMPTS = 20
 # The environment variables a trial sets (as W&B's agent does) and then restores.
 TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
              "WANDB_ENTITY", "WANDB_DIR", "WANDB_QUIET")
@@ -202,21 +199,11 @@ def read_outcome(wandb_dir, run_id, metric, error):
                 "wandb.init() (local sweeps read each trial's results from its run files)"}
     run_dir = found[-1]
     outcome = {"run_dir": os.path.relpath(run_dir)}
-    log_files = list(run_dir.glob("run-*.wandb"))
-    for attempt in range(READ_ATTEMPTS):
-        # W&B's service may still be flushing the log after finish() returned. It is
-        # complete once it holds the exit record (written last) and did not grow
-        # while being read (the reader takes two passes over it).
-        size = log_files[0].stat().st_size if log_files else None
-        try:
-            run = read_offline_run(run_dir)
-        except (OSError, RuntimeError) as e:
-            return {**outcome, "state": "failed", "error": error or f"could not read the run: {e}"}
-        complete = run.exit_code is not None and (
-            not log_files or log_files[0].stat().st_size == size)
-        if complete or attempt == READ_ATTEMPTS - 1:
-            break
-        time.sleep(0.1)
+    try:
+        # read_offline_run waits until W&B has finished writing a just-closed run.
+        run = read_offline_run(run_dir)
+    except (OSError, RuntimeError) as e:
+        return {**outcome, "state": "failed", "error": error or f"could not read the run: {e}"}
     history = run.history
     outcome["steps"] = len(history)
     if metric:

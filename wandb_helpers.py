@@ -294,12 +294,16 @@ def _read_log(path, wait):
             raise RuntimeError(f"{wandb_file} is not a W&B run log")
 
     # W&B's finish() returns before its service has flushed the log, so a run
-    # finished a moment ago may not show its exit record yet: read again until
-    # it does, for up to `wait` seconds after anything in its folder was written.
+    # finished a moment ago may not show its exit record yet, or may still grow
+    # while the reader makes its two passes: read again until the exit record is
+    # there and the file kept its size, for up to `wait` seconds after anything
+    # in its folder was written.
     while True:
+        size = wandb_file.stat().st_size
         records, summary = _leet_inspect(wandb_file)
         summary = json.loads(summary)
-        if summary.get("exit_code") is not None or time.time() > _last_write(path) + wait:
+        complete = summary.get("exit_code") is not None and wandb_file.stat().st_size == size
+        if complete or time.time() > _last_write(path) + wait:
             return path, wandb_file, records, summary
         time.sleep(0.05)
 
