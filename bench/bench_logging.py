@@ -101,7 +101,11 @@ def train(variant, data, epochs):
     if variant == "log every step":
         kwargs["on_step_end"] = lambda m: wandb.log({"batch_loss": m["batch_loss"]})
     if variant == "log every 50 steps":  # as notebook 02 does
-        kwargs["on_step_end"] = lambda m: m["step"] % 50 or wandb.log({"batch_loss": m["batch_loss"]})
+        def log_every_50_steps(m):
+            if m["step"] % 50 == 0:
+                wandb.log({"batch_loss": m["batch_loss"]})
+
+        kwargs["on_step_end"] = log_every_50_steps
     fit_s = wall_and_cpu(lambda: mu.fit(net, train_set, val_set, **kwargs))
     finish_s = seconds(run.finish)[0]
     return fit_s, finish_s, Path(run.dir).parent
