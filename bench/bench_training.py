@@ -166,6 +166,7 @@ def report(runs, n_train):
         print(f"target numpy no slower than PyTorch: {met} of {len(ratios)} configs "
               f"(highest ratio {ratios[high]:.2f}, {name(high)})")
 
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
