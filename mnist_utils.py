@@ -13,8 +13,7 @@ module that this one re-exports, so a notebook only ever needs
 - ``mnist_data``: finding, downloading and verifying MNIST;
 - ``mnist_plots``: digits, learning curves, confusion matrices;
 - ``wandb_helpers``: choosing the W&B mode, reading offline runs and artifacts back;
-- ``local_sweeps`` (with ``sweep_config``, ``sweep_trial``, ``sweep_tables``):
-  running a sweep YAML without a W&B account;
+- ``local_sweeps`` (a package): running a sweep YAML without a W&B account;
 - ``sweep_analysis``: the sweep dashboard's panels from a results table.
 """
 
@@ -32,7 +31,7 @@ from tqdm import tqdm
 # --------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------
-from mnist_data import MnistDataError, load_mnist, train_val_split  # noqa: F401
+from mnist_data import MnistDataError, load_mnist, train_val_split
 
 
 def load_splits(val_size=1 / 6, seed=0, verbose=True):
@@ -571,64 +570,77 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
 
 
 # --------------------------------------------------------------------------
-# Plotting (mnist_plots.py): digits, learning curves, step losses, confusion matrices
+# Re-exports: everything a notebook needs, as ``mu.<name>``
 # --------------------------------------------------------------------------
-from mnist_plots import (confusion_matrix, plot_confusion_matrix, plot_digits,  # noqa: E402,F401
+# Plotting and data load with this module. The W&B, sweep and sweep-reading helpers
+# pull in wandb, optuna and pandas (about a second), which notebook 01 never uses,
+# so they load on first use: ``mu.sweep`` imports local_sweeps the first time.
+from mnist_plots import (confusion_matrix, plot_confusion_matrix, plot_digits,  # noqa: E402
                          plot_learning_curves, plot_metric_curves, plot_step_losses)
 
-
-# --------------------------------------------------------------------------
-# W&B helpers (wandb_helpers.py): choosing the mode, reading offline runs back
-# --------------------------------------------------------------------------
-from wandb_helpers import (OfflineArtifact, OfflineRun, list_offline_runs, logged_runs,  # noqa: E402,F401
-                           read_offline_artifact, read_offline_run, setup_wandb)
-
-# --------------------------------------------------------------------------
-# Sweeps (local_sweeps.py): wandb.sweep / wandb.agent online, a local controller offline
-# --------------------------------------------------------------------------
-from local_sweeps import agent, find_sweep, results, sweep  # noqa: E402,F401
-from sweep_config import SweepConfigError  # noqa: E402,F401
-from sweep_config import load_config as load_sweep_config  # noqa: E402,F401
-from sweep_config import hyperband_brackets  # noqa: E402,F401
-from sweep_config import validate_config as validate_sweep_config  # noqa: E402,F401
-
-
-def ensure_sweep(config, function, runs, entity=None, project=None):
-    """The newest sweep named like ``config``, created if there is none, with at least ``runs`` trials.
-
-    Lets a notebook build on the sweep an earlier notebook ran, and still run on
-    its own (in a fresh Colab session, say) by running that sweep first.
-
-    Parameters
-    ----------
-    config : dict or str or Path
-        A sweep config with a ``name``, or its YAML file.
-    function : callable
-        The sweep's ``train()``.
-    runs : int
-        Trials the sweep should hold; an agent runs the missing ones.
-
-    Returns
-    -------
-    str
-        The sweep id.
-    """
-    config = load_sweep_config(config)
-    if not config.get("name"):
-        raise ValueError("ensure_sweep finds sweeps by their config's `name`; this config has none")
-    sweep_id = find_sweep(config["name"], entity=entity, project=project)
-    if sweep_id is None:
-        sweep_id = sweep(config, entity=entity, project=project)
-    missing = runs - len(results(sweep_id, entity=entity, project=project))
-    if missing > 0:
-        agent(sweep_id, function=function, count=missing, entity=entity, project=project)
-    return sweep_id
+_LAZY = {
+    # wandb_helpers.py: choosing the W&B mode, reading offline runs and artifacts back
+    "setup_wandb": ("wandb_helpers", "setup_wandb"),
+    "logged_runs": ("wandb_helpers", "logged_runs"),
+    "list_offline_runs": ("wandb_helpers", "list_offline_runs"),
+    "read_offline_run": ("wandb_helpers", "read_offline_run"),
+    "read_offline_artifact": ("wandb_helpers", "read_offline_artifact"),
+    "OfflineRun": ("wandb_helpers", "OfflineRun"),
+    "OfflineArtifact": ("wandb_helpers", "OfflineArtifact"),
+    # local_sweeps/: wandb.sweep / wandb.agent without an account
+    "sweep": ("local_sweeps", "sweep"),
+    "agent": ("local_sweeps", "agent"),
+    "results": ("local_sweeps", "results"),
+    "find_sweep": ("local_sweeps", "find_sweep"),
+    "ensure_sweep": ("local_sweeps", "ensure_sweep"),
+    "load_sweep_config": ("local_sweeps", "load_config"),
+    "validate_sweep_config": ("local_sweeps", "validate_config"),
+    "SweepConfigError": ("local_sweeps", "SweepConfigError"),
+    "hyperband_brackets": ("local_sweeps", "hyperband_brackets"),
+    # sweep_analysis.py: the sweep dashboard's panels from a results table
+    "best_runs": ("sweep_analysis", "best_runs"),
+    "compare_groups": ("sweep_analysis", "compare_groups"),
+    "narrow_config": ("sweep_analysis", "narrow_config"),
+    "param_columns": ("sweep_analysis", "param_columns"),
+    "parameter_importance": ("sweep_analysis", "parameter_importance"),
+    "plot_metric_over_time": ("sweep_analysis", "plot_metric_over_time"),
+    "plot_metric_vs_params": ("sweep_analysis", "plot_metric_vs_params"),
+    "plot_parallel_coordinates": ("sweep_analysis", "plot_parallel_coordinates"),
+    "plot_parameter_importance": ("sweep_analysis", "plot_parameter_importance"),
+    "shared_traits": ("sweep_analysis", "shared_traits"),
+    "weak_runs": ("sweep_analysis", "weak_runs"),
+}
 
 
-# --------------------------------------------------------------------------
-# Reading a sweep (sweep_analysis.py): the sweep dashboard's panels from a results table
-# --------------------------------------------------------------------------
-from sweep_analysis import (best_runs, compare_groups, narrow_config, param_columns,  # noqa: E402,F401
-                            parameter_importance, plot_metric_over_time, plot_metric_vs_params,
-                            plot_parallel_coordinates, plot_parameter_importance, shared_traits,
-                            weak_runs)
+def __getattr__(name):
+    """Load a W&B or sweep helper the first time a notebook asks for it."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    module, attr = _LAZY[name]
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    # data
+    "MnistDataError", "load_mnist", "train_val_split", "load_splits",
+    # model
+    "Affine", "Relu", "Dropout", "softmax", "cross_entropy_error", "SoftmaxWithLoss", "MLP",
+    "NETWORKS", "make_net", "save_model", "load_model",
+    # optimizers
+    "SGD", "Momentum", "AdaGrad", "RMSprop", "Adam", "OPTIMIZERS", "get_optimizer",
+    # training
+    "evaluate", "predict_labels", "History", "fit",
+    # plotting
+    "confusion_matrix", "plot_confusion_matrix", "plot_digits", "plot_learning_curves",
+    "plot_metric_curves", "plot_step_losses",
+    # W&B helpers, sweeps, reading a sweep (loaded on first use)
+    *_LAZY,
+]

@@ -6,7 +6,7 @@ over time) and to state the findings in numbers: which runs are weak and what th
 Net1 against Net2, the best runs. Notebook 05 narrows the sweep config from them.
 
 Every function takes the table of ``local_sweeps.results`` (or
-``sweep_tables.api_sweep_results``): ``trial, run_id, state``, the metric, one column per
+``local_sweeps.results``): ``trial, run_id, state``, the metric, one column per
 parameter, then ``epochs, steps, runtime, start, end, error``. Findings come from the
 *finished* trials with a finite metric: a trial stopped by hyperband was scored after
 fewer epochs and a running one is not done, so neither compares fairly with the rest.
@@ -21,8 +21,9 @@ import math
 import numpy as np
 import pandas as pd
 
-import sweep_config
-from sweep_tables import _FIXED_COLUMNS  # the table's layout is defined there, once
+from local_sweeps.config import GOALS, SweepConfigError, load_config, validate_config
+from local_sweeps.space import flatten_parameters
+from local_sweeps.tables import _FIXED_COLUMNS  # the table's layout is defined there, once
 
 __all__ = ["MIN_TRIALS", "param_columns", "parameter_importance", "plot_parameter_importance",
            "plot_parallel_coordinates", "plot_metric_vs_params", "plot_metric_over_time",
@@ -48,7 +49,7 @@ def _check_metric(df, metric):
 
 
 def _check_goal(goal):
-    if goal not in sweep_config.GOALS:
+    if goal not in GOALS:
         raise ValueError(f"goal must be 'maximize' or 'minimize', got {goal!r}")
 
 
@@ -677,11 +678,11 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25):
     Raises
     ------
     ValueError
-        With no finished trial to rank; ``sweep_config.SweepConfigError`` (a ValueError)
+        With no finished trial to rank; ``SweepConfigError`` (a ValueError)
         if the result is not a valid config, e.g. ``method="grid"`` with a continuous range.
     """
-    new = sweep_config.load_config(config)  # a deep copy: the caller's dict stays as it was
-    filled = sweep_config.validate_config(new)
+    new = load_config(config)  # a deep copy: the caller's dict stays as it was
+    filled = validate_config(new)
     metric = (filled.get("metric") or {}).get("name")
     if metric is None:
         raise ValueError("narrow_config ranks trials by the config's metric, and it has none")
@@ -699,7 +700,7 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25):
     new["method"] = method
     new["name"] = f"{new.get('name', 'sweep')}-narrowed"
     taken = set(_FIXED_COLUMNS) | {metric}  # results_frame renames these parameter columns
-    for param in sweep_config.flatten_parameters(filled):
+    for param in flatten_parameters(filled):
         column = f"config.{param.key}" if param.key in taken else param.key
         spec = None
         if param.kind == "constant":
@@ -729,9 +730,9 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25):
             for part in param.path[:-1]:
                 node = node[part]["parameters"]
             node[param.path[-1]] = spec
-    constants = [f"{p.key}={p.spec['value']}" for p in sweep_config.flatten_parameters(filled)
+    constants = [f"{p.key}={p.spec['value']}" for p in flatten_parameters(filled)
                  if p.kind == "constant"]
     if constants:
         reasons.append(f"Constants kept: {', '.join(constants)}.")
-    sweep_config.validate_config(new)  # fail here rather than at wandb.sweep
+    validate_config(new)  # fail here rather than at wandb.sweep
     return new, reasons

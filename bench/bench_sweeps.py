@@ -67,7 +67,7 @@ def cpu_sweep_seconds(agents, points, size):
         _, _, usage = os.wait4(p.pid, 0)  # the agent's own CPU time (user + system)
         cpu += usage.ru_utime + usage.ru_stime
     seconds = time.perf_counter() - start
-    df = local_sweeps.sweep_results(sweep_id)
+    df = local_sweeps.results(sweep_id)
     if len(df) != points or (df["state"] != "finished").any():
         print(f"  warning: {agents} agent(s) left {len(df)} trials, states "
               f"{df['state'].value_counts().to_dict()}")

@@ -16,9 +16,13 @@ import pandas as pd
 import pytest
 
 import local_sweeps
-import sweep_config
 import sweep_fixtures
-from sweep_config import SweepConfigError, validate_config
+from local_sweeps import SweepConfigError, validate_config
+from local_sweeps import config as sweep_config
+from local_sweeps.hyperband import hyperband_check
+from local_sweeps.__main__ import main as local_sweeps_main
+from local_sweeps.space import decode, flatten_parameters, grid_points, search_space
+from local_sweeps.tables import api_results_frame
 
 REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -42,11 +46,11 @@ def sample(config, n, sampler=None):
     """n configs drawn the way the agent draws them: ask Optuna, decode."""
     config = validate_config(config)
     study = optuna.create_study(sampler=sampler or optuna.samplers.RandomSampler(seed=1))
-    space = sweep_config.search_space(config)
+    space = search_space(config)
     values = []
     for _ in range(n):
         trial = study.ask(fixed_distributions=space)
-        values.append(sweep_config.decode(config, trial.params))
+        values.append(decode(config, trial.params))
         study.tell(trial, float(len(values) % 7))
     return values
 
@@ -131,7 +135,7 @@ def test_grid_enumerates_every_combination_once_in_w_and_b_order():
         "c_frac": {"distribution": "q_uniform", "min": 0, "max": 1, "q": 0.25},
         "d_fixed": {"value": 7},
         "e_opt": {"parameters": {"name": {"values": ["sgd", "adam"]}}}}})
-    points = [sweep_config.decode(config, p) for p in sweep_config.grid_points(config)]
+    points = [decode(config, p) for p in grid_points(config)]
     assert len(points) == 2 * 3 * 4 * 2
     keys = {json.dumps(p, sort_keys=True) for p in points}
     assert len(keys) == len(points)
@@ -271,7 +275,7 @@ def test_each_trial_sees_its_suggested_config_and_the_logged_metric_is_recorded(
                                          "lr": {"min": 0.001, "max": 0.1}}},
             "epochs": {"value": 2}}}, project="tests")
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=3)
-    df = local_sweeps.sweep_results(sweep_id)
+    df = local_sweeps.results(sweep_id)
     seen = seen_runs()
     assert len(df) == 3 and set(df["run_id"]) == set(seen)
     for _, row in df.iterrows():
@@ -309,7 +313,7 @@ def test_two_agent_processes_share_a_grid_and_run_every_point_once():
     seen = seen_runs().values()
     assert sorted(r["config"]["x"] for r in seen) == values
     assert len({r["pid"] for r in seen}) == 2, "both agents should have run trials"
-    df = local_sweeps.sweep_results(sweep_id)
+    df = local_sweeps.results(sweep_id)
     assert sorted(df["x"]) == values and (df["state"] == "finished").all()
     assert sorted(df["score"]) == sorted(r["logged"][-1] for r in seen)
     for output in outputs:
@@ -320,12 +324,12 @@ def test_interrupted_agent_resumes_without_repeats_or_losses():
     sweep_id = local_sweeps.sweep({"method": "grid", "parameters": {"x": {"values": [1, 2, 3, 4]}},
                                    "metric": {"name": "score"}})
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_interrupt_on_third_call)
-    df = local_sweeps.sweep_results(sweep_id)
+    df = local_sweeps.results(sweep_id)
     assert list(df["state"]) == ["finished", "finished", "failed"]
     assert "KeyboardInterrupt" in df["error"].iloc[2]
     interrupted_x = df["x"].iloc[2]
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_interrupt_on_third_call)
-    df = local_sweeps.sweep_results(sweep_id)
+    df = local_sweeps.results(sweep_id)
     finished = df[df["state"] == "finished"]
     assert sorted(finished["x"]) == [1, 2, 3, 4]          # nothing lost, nothing twice
     assert interrupted_x in list(df["x"].iloc[3:])          # the interrupted point re-ran
@@ -342,7 +346,7 @@ def test_a_killed_agent_process_loses_no_grid_point():
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(600):  # until its first trial is running (at most ~60 s)
-            if (local_sweeps.sweep_results(sweep_id)["state"] == "running").any():
+            if (local_sweeps.results(sweep_id)["state"] == "running").any():
                 break
             victim.poll()
             assert victim.returncode is None, "the agent process ended early"
@@ -351,7 +355,7 @@ def test_a_killed_agent_process_loses_no_grid_point():
         victim.kill()
         victim.wait()
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_sleep)
-    df = local_sweeps.sweep_results(sweep_id)
+    df = local_sweeps.results(sweep_id)
     assert len(df) == 4
     assert df["state"].iloc[0] == "failed" and "ended without finishing" in df["error"].iloc[0]
     assert sorted(df[df["state"] == "finished"]["x"]) == [1, 2, 3]
@@ -362,7 +366,7 @@ def test_failures_are_recorded_and_the_agent_stops_after_several_in_a_row(capsys
                                    "parameters": {"x": {"min": 0.0, "max": 1.0}}})
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_no_metric, count=1)
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_fail, count=10)
-    df = local_sweeps.sweep_results(sweep_id)
+    df = local_sweeps.results(sweep_id)
     limit = local_sweeps.MAX_CONSECUTIVE_FAILURES
     assert len(df) == 1 + limit
     assert (df["state"] == "failed").all()
@@ -373,16 +377,16 @@ def test_failures_are_recorded_and_the_agent_stops_after_several_in_a_row(capsys
     assert out.count("failed: ValueError: boom") == limit
     # a working train() carries on with the same sweep
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=1)
-    assert local_sweeps.sweep_results(sweep_id)["state"].iloc[-1] == "finished"
+    assert local_sweeps.results(sweep_id)["state"].iloc[-1] == "finished"
 
 
 def test_run_cap_counts_all_agents_and_count_counts_one_agent():
     sweep_id = local_sweeps.sweep({"method": "random", "run_cap": 3, "metric": {"name": "score"},
                                    "parameters": {"x": {"values": [1, 2, 3]}}})
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=2)
-    assert len(local_sweeps.sweep_results(sweep_id)) == 2
+    assert len(local_sweeps.results(sweep_id)) == 2
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=5)
-    df = local_sweeps.sweep_results(sweep_id)
+    df = local_sweeps.results(sweep_id)
     assert len(df) == 3 and len(seen_runs()) == 3
 
 
@@ -400,25 +404,25 @@ def test_unknown_sweep_id_lists_the_known_ones(capsys):
     with pytest.raises(local_sweeps.SweepNotFoundError, match=known):
         local_sweeps.agent("nosuchid", function=sweep_fixtures.train_record)
     with pytest.raises(SystemExit) as exit_:
-        local_sweeps.main(["agent", "nosuchid", "--function", "sweep_fixtures:train_record"])
+        local_sweeps_main(["agent", "nosuchid", "--function", "sweep_fixtures:train_record"])
     assert exit_.value.code == 2 and known in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        local_sweeps.main(["agent", known, "--function", "sweep_fixtures:no_such_function"])
+        local_sweeps_main(["agent", known, "--function", "sweep_fixtures:no_such_function"])
     assert "no_such_function" in capsys.readouterr().err
-    assert local_sweeps.main(["results", known]) == 0
+    assert local_sweeps_main(["results", known]) == 0
     assert "no trials yet" in capsys.readouterr().out
     local_sweeps.agent(known, function=sweep_fixtures.train_record, count=1)
     capsys.readouterr()
-    assert local_sweeps.main(["results", known]) == 0
+    assert local_sweeps_main(["results", known]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[:4] == ["trial", "run_id", "state", "x"] and len(table) == 2
 
 
-def test_api_sweep_results_maps_w_and_b_runs_to_the_same_columns():
+def test_api_results_frame_maps_w_and_b_runs_to_the_same_columns():
     config = {"method": "random", "metric": {"name": "score", "goal": "maximize"},
               "parameters": {"hidden_sizes": {"values": [[100], [256, 256]]},
                              "optimizer": {"parameters": {"lr": {"min": 0.001, "max": 0.1}}}}}
-    local = local_sweeps.sweep_results(local_sweeps.sweep(config))
+    local = local_sweeps.results(local_sweeps.sweep(config))
 
     def run(run_id, state, created, score, steps, runtime, hidden, lr):
         history = [{"score": score}] * steps if score is not None else []
@@ -432,7 +436,7 @@ def test_api_sweep_results_maps_w_and_b_runs_to_the_same_columns():
         run("b2", "killed", "2025-01-01T10:05:00Z", 0.7, 2, 30.0, [256, 256], 0.01),
         run("a1", "finished", "2025-01-01T10:00:00Z", 0.9, 5, 60.5, [100], 0.05),
         run("c3", "crashed", "2025-01-01T10:09:00", None, 1, None, [100], 0.002)])
-    df = local_sweeps.api_sweep_results(api_sweep)
+    df = api_results_frame(api_sweep)
     assert list(df.columns) == list(local.columns)
     assert list(df["run_id"]) == ["a1", "b2", "c3"]  # by creation time
     assert list(df["trial"]) == [0, 1, 2]
@@ -459,26 +463,26 @@ def test_hyperband_stops_a_trial_below_the_cut_and_lets_the_best_through():
     et = sweep_config.validate_config({"method": "random", "metric": {"name": "l"},
                                        "early_terminate": HYPERBAND, "parameters": P})[
         "early_terminate"]
-    stop, bracket, cut = sweep_config.hyperband_check([10, 9.5], others, et, "minimize")
+    stop, bracket, cut = hyperband_check([10, 9.5], others, et, "minimize")
     assert (stop, bracket, cut) == (True, 1, 8)      # sorted [6, 8, 9, 9.5] -> cut 8
-    stop, bracket, cut = sweep_config.hyperband_check([10, 5], others, et, "minimize")
+    stop, bracket, cut = hyperband_check([10, 5], others, et, "minimize")
     assert (stop, bracket, cut) == (False, 1, 6)     # sorted [5, 6, 8, 9] -> cut 6
     # W&B compares the best value so far: an early good value keeps a trial going
-    assert not sweep_config.hyperband_check([4, 9.5], others, et, "minimize")[0]
+    assert not hyperband_check([4, 9.5], others, et, "minimize")[0]
     # before the first bracket nothing is decided
-    assert sweep_config.hyperband_check([99], others, et, "minimize") == (False, None, None)
+    assert hyperband_check([99], others, et, "minimize") == (False, None, None)
     # maximize: the same histories negated give the same decisions
     flipped = [[-v for v in h] for h in others]
-    assert sweep_config.hyperband_check([-10, -9.5], flipped, et, "maximize") == (True, 1, -8)
-    assert not sweep_config.hyperband_check([-10, -5], flipped, et, "maximize")[0]
+    assert hyperband_check([-10, -9.5], flipped, et, "maximize") == (True, 1, -8)
+    assert not hyperband_check([-10, -5], flipped, et, "maximize")[0]
     # a lone trial is never cut: the cut is its own value
-    assert not sweep_config.hyperband_check([10, 20, 30, 40], [], et, "minimize")[0]
+    assert not hyperband_check([10, 20, 30, 40], [], et, "minimize")[0]
 
 
 def test_hyperband_brackets_follow_w_and_b():
-    assert sweep_config.hyperband_brackets({"min_iter": 2, "eta": 3})[:4] == [2, 6, 18, 54]
-    assert sweep_config.hyperband_brackets({"max_iter": 27, "s": 2, "eta": 3}) == [3, 9]
-    assert sweep_config.hyperband_brackets({"max_iter": 9, "s": 5, "eta": 3}) == [1, 3]
+    assert local_sweeps.hyperband_brackets({"min_iter": 2, "eta": 3})[:4] == [2, 6, 18, 54]
+    assert local_sweeps.hyperband_brackets({"max_iter": 27, "s": 2, "eta": 3}) == [3, 9]
+    assert local_sweeps.hyperband_brackets({"max_iter": 9, "s": 5, "eta": 3}) == [1, 3]
 
 
 def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
@@ -490,7 +494,7 @@ def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
         "early_terminate": HYPERBAND,
         "parameters": {"x": {"values": [4, 3, 5]}, "epochs": {"value": 9}}})
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
-    df = local_sweeps.sweep_results(sweep_id).set_index("x")
+    df = local_sweeps.results(sweep_id).set_index("x")
     seen = {r["config"]["x"]: r for r in seen_runs().values()}
     assert list(df["state"][[4, 3, 5]]) == ["finished", "stopped", "finished"]
     assert list(df["epochs"][[4, 3, 5]]) == [9, 2, 9]
@@ -514,14 +518,14 @@ def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
 def test_online_mode_hands_everything_to_w_and_b(monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "online")
     calls = []
-    monkeypatch.setattr(local_sweeps.wandb, "sweep",
+    monkeypatch.setattr(local_sweeps.controller.wandb, "sweep",
                         lambda config, entity=None, project=None:
                         calls.append(("sweep", config, entity, project)) or "abc123")
-    monkeypatch.setattr(local_sweeps.wandb, "agent",
+    monkeypatch.setattr(local_sweeps.controller.wandb, "agent",
                         lambda sweep_id, function=None, entity=None, project=None, count=None:
                         calls.append(("agent", sweep_id, function, entity, project, count)))
     api_sweep = SimpleNamespace(config={"method": "random", "parameters": P}, runs=[])
-    monkeypatch.setattr(local_sweeps.wandb, "Api", lambda: SimpleNamespace(
+    monkeypatch.setattr(local_sweeps.controller.wandb, "Api", lambda: SimpleNamespace(
         sweep=lambda path: calls.append(("api", path)) or api_sweep))
     Path("s.yaml").write_text("method: random\nparameters:\n  lr:\n    distribution: normal\n")
     # online, W&B validates: a distribution the local controller lacks is fine here
@@ -564,5 +568,5 @@ def test_cli_agent_from_a_bare_terminal_logs_offline(tmp_path):
                             "--function", "sweep_fixtures:train_config_value"], env=env,
                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert agent.returncode == 0, agent.stdout + agent.stderr
-    results = local_sweeps.sweep_results(sweep_id)
+    results = local_sweeps.results(sweep_id)
     assert list(results["state"]) == ["finished", "finished"], results["error"].tolist()

@@ -1,6 +1,6 @@
 """sweep_analysis on results tables with planted structure.
 
-Tables are built by ``sweep_tables.results_frame`` from hand-made trials, so they have
+Tables are built by ``local_sweeps.tables.results_frame`` from hand-made trials, so they have
 the real column layout; every expected value comes from the planted structure or from
 pandas/numpy computed here, never from the code under test.
 """
@@ -17,8 +17,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import sweep_analysis as sa  # noqa: E402
-import sweep_config  # noqa: E402
-from sweep_tables import results_frame  # noqa: E402
+from local_sweeps import config as sweep_config  # noqa: E402
+from local_sweeps.space import flatten_parameters  # noqa: E402
+from local_sweeps.tables import results_frame  # noqa: E402
 
 RANDOM = {  # sweep_configs/random.yaml, the space notebook 04 reads
     "name": "mnist-random", "method": "random",
@@ -43,7 +44,7 @@ def _close_figures():
 
 def table(trials, config=RANDOM):
     """A results table from (config values, val_acc, state) triples."""
-    params = sweep_config.flatten_parameters(sweep_config.validate_config(config))
+    params = flatten_parameters(sweep_config.validate_config(config))
     start = pd.Timestamp("2024-01-01T00:00:00Z")
     rows = []
     for i, (values, metric, state) in enumerate(trials):

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-import sweep_config
+import local_sweeps
+from local_sweeps import config as sweep_config
 
 CONFIGS = Path(__file__).resolve().parent.parent / "sweep_configs"
 
@@ -19,7 +20,7 @@ def test_config_is_valid_and_tunes_on_validation_accuracy(name):
 
 
 def test_grid_runs_the_twelve_points_notebook_03_announces():
-    points = sweep_config.grid_points(sweep_config.validate_config(CONFIGS / "grid.yaml"))
+    points = local_sweeps.grid_points(sweep_config.validate_config(CONFIGS / "grid.yaml"))
     assert len(points) == 12
     assert len({tuple(sorted(p.items())) for p in points}) == 12
 
@@ -27,7 +28,7 @@ def test_grid_runs_the_twelve_points_notebook_03_announces():
 def test_bayes_hyperband_checks_fall_inside_its_runs():
     config = sweep_config.validate_config(CONFIGS / "bayes.yaml")
     epochs = config["parameters"]["epochs"]["value"]
-    brackets = sweep_config.hyperband_brackets(config["early_terminate"])
+    brackets = local_sweeps.hyperband_brackets(config["early_terminate"])
     # A bracket b is checked once b + 1 values are logged; one at or past the last
     # epoch would never stop anything (notebook 05 explains this).
     inside = [b + 1 for b in brackets if b + 1 < epochs]

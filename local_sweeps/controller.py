@@ -1,41 +1,18 @@
-"""W&B sweeps without a W&B account: the same YAML and ``train()``, run by a local controller.
+"""The local sweep controller: ``sweep``, ``agent``, ``results`` and friends.
 
-With an account, ``sweep()`` and ``agent()`` are ``wandb.sweep`` and ``wandb.agent``.
-Otherwise (``WANDB_MODE`` is not ``online``) a local controller built on Optuna runs
-the sweep: each trial is an ordinary offline W&B run (``wandb sync`` uploads it later),
-handed its hyperparameters exactly the way W&B's own agent hands them over, so the
-reader's ``wandb.init(config=None)`` / ``wandb.config`` code runs unchanged.
-
-Sweep state lives in ``.sweeps/<sweep_id>/`` under the working directory::
-
-    sweep.yaml           the validated config, project, entity and random seed
-    journal.log          Optuna's JournalStorage: every trial, its params and outcome
-    claim.lock           serialises agents (several processes may share one sweep)
-    params/config-<run_id>.yaml   the values handed to wandb.init, as W&B's agent writes them
-
-Sibling modules: ``sweep_config`` validates the YAML and translates it to Optuna,
-``sweep_trial`` runs one trial as a W&B run (and stops it early for hyperband),
-``sweep_tables`` builds the results tables.
-
-Command line, mirroring ``wandb sweep`` and ``wandb agent``::
-
-    python -m local_sweeps sweep sweep_configs/grid.yaml --project mnist-sweeps
-    python -m local_sweeps agent SWEEP_ID --function my_module:train --count 5
-    python -m local_sweeps results SWEEP_ID
+See the package docstring (``local_sweeps/__init__.py``) for what it does and where
+sweep state lives.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime
-import importlib
 import math
 import os
 import secrets
 import socket
 import string
-import sys
 from pathlib import Path
 
 import optuna
@@ -43,13 +20,12 @@ import wandb
 import yaml
 from optuna.trial import TrialState
 
-import sweep_config
-import sweep_trial
-from sweep_config import SweepConfigError, validate_config
-from sweep_tables import api_sweep_results, results_frame
+from . import trial as sweep_trial
+from .config import load_config, validate_config
+from .space import decode, flatten_parameters, grid_points, search_space
+from .tables import api_results_frame, results_frame
 
-__all__ = ["sweep", "agent", "results", "sweep_results", "api_sweep_results", "find_sweep",
-           "SweepConfigError", "SweepNotFoundError", "MAX_CONSECUTIVE_FAILURES"]
+
 
 SWEEPS_DIR = Path(".sweeps")
 # Stop an agent after this many failed trials in a row: a train() that is broken
@@ -195,7 +171,7 @@ def sweep(config, entity=None, project=None):
         before any trial).
     """
     if _online():
-        return wandb.sweep(sweep_config.load_config(config), entity=entity, project=project)
+        return wandb.sweep(load_config(config), entity=entity, project=project)
     config = validate_config(config)
     sweep_id = _new_id()
     while (SWEEPS_DIR / sweep_id).exists():
@@ -215,7 +191,7 @@ def sweep(config, entity=None, project=None):
         yaml.safe_dump(meta, f, sort_keys=False)
     size = ""
     if config["method"] == "grid":
-        size = f", {len(sweep_config.grid_points(config))} grid points"
+        size = f", {len(grid_points(config))} grid points"
     print(f"Created local sweep {sweep_id} ({config['method']}{size}) in {folder}/")
     return sweep_id
 
@@ -235,7 +211,7 @@ class _Agent:
         self.project = project or self.sweep.project
         self.max_failures = max_failures
         self.agent_id = f"{socket.gethostname()}:{os.getpid()}"
-        self.space = sweep_config.search_space(self.sweep.config)
+        self.space = search_space(self.sweep.config)
 
     # -- claiming ------------------------------------------------------------
 
@@ -294,7 +270,7 @@ class _Agent:
         if reason:
             return None, reason
         if self.sweep.method == "grid":
-            points = sweep_config.grid_points(self.sweep.config)
+            points = grid_points(self.sweep.config)
             # A point is taken by any trial that did not end by interruption: each
             # point runs exactly once, and an interrupted one runs again on resume.
             taken = {t.user_attrs["grid_index"] for t in trials
@@ -350,7 +326,7 @@ class _Agent:
                     if trial is None:
                         break
                     run_id = _new_id()
-                    config = sweep_config.decode(sweep.config, trial.params)
+                    config = decode(sweep.config, trial.params)
                     for key, value in {"run_id": run_id, "agent": self.agent_id, "config": config,
                                        "state": "running", "start": _now().isoformat()}.items():
                         trial.set_user_attr(key, value)
@@ -365,7 +341,7 @@ class _Agent:
                 failures_in_a_row += 1
                 if failures_in_a_row >= self.max_failures:
                     stop_reason = (f"{failures_in_a_row} trials failed in a row, so the agent "
-                                   f"stopped; see the errors in sweep_results('{sweep.id}'), fix "
+                                   f"stopped; see the errors in results('{sweep.id}'), fix "
                                    f"train() and run the agent again")
                     break
         except KeyboardInterrupt:
@@ -403,7 +379,7 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None,
     Returns
     -------
     None
-        Offline, each trial prints one line; ``sweep_results(sweep_id)`` has them all.
+        Offline, each trial prints one line; ``results(sweep_id)`` has them all.
         Ctrl-C marks the running trial as interrupted and returns; calling
         ``agent()`` again resumes the sweep.
     """
@@ -429,24 +405,8 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None,
 # Results
 # ---------------------------------------------------------------------------
 
-def sweep_results(sweep_id):
-    """All trials of a local sweep, one row each, whatever their state.
-
-    Parameters
-    ----------
-    sweep_id : str
-        A local sweep's id.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns: ``trial`` (number), ``run_id``, ``state`` (finished / failed /
-        running / stopped), the metric (named as in the config; summary value), one
-        column per parameter (nested keys joined by dots, ``optimizer.lr``; list
-        values stay lists), ``epochs`` (times the metric was logged), ``steps``
-        (history rows), ``runtime`` (seconds), ``start``, ``end`` (UTC) and
-        ``error`` (the traceback of a failed trial).
-    """
+def _local_results(sweep_id):
+    """All trials of a local sweep: the offline side of ``results``."""
     sweep = _LocalSweep(sweep_id)
     rows = []
     for t in sweep.trials():
@@ -464,7 +424,7 @@ def sweep_results(sweep_id):
                      "runtime": a.get("runtime"), "start": a.get("start"), "end": a.get("end"),
                      "error": a.get("error")})
     metric = (sweep.metric or {}).get("name")
-    return results_frame(rows, metric, sweep_config.flatten_parameters(sweep.config))
+    return results_frame(rows, metric, flatten_parameters(sweep.config))
 
 
 def results(sweep_id, entity=None, project=None):
@@ -480,12 +440,18 @@ def results(sweep_id, entity=None, project=None):
     Returns
     -------
     pandas.DataFrame
-        See ``sweep_results``.
+        One row per trial, whatever its state. Columns: ``trial`` (number),
+        ``run_id``, ``state`` (finished / failed / running / stopped), the metric
+        (named as in the config; summary value), one column per parameter (nested
+        keys joined by dots, ``optimizer.lr``; list values stay lists), ``epochs``
+        (times the metric was logged), ``steps`` (history rows), ``runtime``
+        (seconds), ``start``, ``end`` (UTC) and ``error`` (the traceback of a
+        failed trial).
     """
     if _online():
         path = "/".join(part for part in (entity, project, sweep_id) if part)
-        return api_sweep_results(wandb.Api().sweep(path))
-    return sweep_results(sweep_id)
+        return api_results_frame(wandb.Api().sweep(path))
+    return _local_results(sweep_id)
 
 
 def find_sweep(name, entity=None, project=None):
@@ -518,69 +484,33 @@ def find_sweep(name, entity=None, project=None):
     return newest["id"] if newest else None
 
 
-# ---------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------
+def ensure_sweep(config, function, runs, entity=None, project=None):
+    """The newest sweep named like ``config``, created if there is none, with at least ``runs`` trials.
 
-def _import_function(spec):
-    """``module:attr`` -> the callable, importing the module from the working directory."""
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise ValueError(f"--function must look like module:function, got {spec!r}")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    target = importlib.import_module(module_name)
-    for part in attr.split("."):
-        target = getattr(target, part)
-    if not callable(target):
-        raise ValueError(f"{spec} is not callable")
-    return target
+    Lets a notebook build on the sweep an earlier notebook ran, and still run on
+    its own (in a fresh Colab session, say) by running that sweep first.
 
+    Parameters
+    ----------
+    config : dict or str or Path
+        A sweep config with a ``name``, or its YAML file.
+    function : callable
+        The sweep's ``train()``.
+    runs : int
+        Trials the sweep should hold; an agent runs the missing ones.
 
-def main(argv=None):
-    """``python -m local_sweeps sweep|agent|results ...``; returns the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m local_sweeps",
-        description="W&B sweeps offline: the counterparts of `wandb sweep` and `wandb agent`.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    create = commands.add_parser("sweep", help="create a sweep from a YAML config; prints its id")
-    create.add_argument("config", help="sweep config YAML file")
-    run = commands.add_parser("agent", help="run trials of a sweep")
-    run.add_argument("sweep_id")
-    run.add_argument("--function", required=True, metavar="MODULE:FUNCTION",
-                     help="the training function, e.g. train_mnist:train (importable from here)")
-    run.add_argument("--count", type=int, help="trials for this agent (default: until done)")
-    show = commands.add_parser("results", help="print a sweep's trials")
-    show.add_argument("sweep_id")
-    for command in (create, run, show):
-        command.add_argument("--project")
-        command.add_argument("--entity")
-    args = parser.parse_args(argv)
-    # From a terminal nothing has chosen a W&B mode yet, and wandb.init() would stop
-    # at a login prompt (or fail with no terminal). Local sweeps log offline runs;
-    # an explicit WANDB_MODE=online hands the command to W&B's own sweep and agent.
-    os.environ.setdefault("WANDB_MODE", "offline")
-    try:
-        if args.command == "sweep":
-            sweep_id = sweep(args.config, entity=args.entity, project=args.project)
-            print(sweep_id)
-        elif args.command == "agent":
-            try:
-                function = _import_function(args.function)
-            except (ImportError, AttributeError, ValueError) as e:
-                parser.exit(2, f"error: cannot use --function {args.function}: {e}\n")
-            agent(args.sweep_id, function=function, entity=args.entity, project=args.project,
-                  count=args.count)
-        else:
-            df = results(args.sweep_id, entity=args.entity, project=args.project)
-            if df.empty:
-                print(f"sweep {args.sweep_id}: no trials yet")
-            else:
-                print(df.drop(columns=["start", "end", "error"]).to_string(index=False))
-    except (SweepConfigError, SweepNotFoundError) as e:
-        parser.exit(2, f"error: {e}\n")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    Returns
+    -------
+    str
+        The sweep id.
+    """
+    config = load_config(config)
+    if not config.get("name"):
+        raise ValueError("ensure_sweep finds sweeps by their config's `name`; this config has none")
+    sweep_id = find_sweep(config["name"], entity=entity, project=project)
+    if sweep_id is None:
+        sweep_id = sweep(config, entity=entity, project=project)
+    missing = runs - len(results(sweep_id, entity=entity, project=project))
+    if missing > 0:
+        agent(sweep_id, function=function, count=missing, entity=entity, project=project)
+    return sweep_id

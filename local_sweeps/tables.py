@@ -1,7 +1,7 @@
 """Results tables of sweeps: one row per trial, the same columns for local and W&B sweeps.
 
-`local_sweeps.sweep_results` builds its table here from the trials the local
-controller recorded; `api_sweep_results` maps a W&B sweep from ``wandb.Api()`` into
+`local_sweeps.results` builds its table here from the trials the local
+controller recorded; `api_results_frame` maps a W&B sweep from ``wandb.Api()`` into
 the same columns, so a notebook's analysis code runs unchanged in either mode.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-import sweep_config
+from .space import flatten_parameters
 
 _FIXED_COLUMNS = ("trial", "run_id", "state", "epochs", "steps", "runtime", "start", "end",
                   "error")
@@ -35,7 +35,7 @@ def results_frame(rows, metric_name, params):
         ``end`` (ISO strings) and ``error``.
     metric_name : str or None
         The sweep metric; its column takes this name. None: no metric column.
-    params : list of sweep_config.Param
+    params : list of local_sweeps.space.Param
         The sweep's parameters: one column each, nested keys joined by dots. A key
         that clashes with a fixed column (e.g. ``epochs``) becomes ``config.<key>``.
 
@@ -72,8 +72,8 @@ _API_STATES = {"finished": "finished", "running": "running", "pending": "running
                "killed": "stopped", "stopped": "stopped", "preempted": "stopped"}
 
 
-def api_sweep_results(api_sweep):
-    """The runs of a W&B sweep (``wandb.Api().sweep(path)``) in ``sweep_results``'s columns.
+def api_results_frame(api_sweep):
+    """The runs of a W&B sweep (``wandb.Api().sweep(path)``) in the columns of ``local_sweeps.results``.
 
     Parameters
     ----------
@@ -85,13 +85,13 @@ def api_sweep_results(api_sweep):
     Returns
     -------
     pandas.DataFrame
-        As ``sweep_results``; ``trial`` numbers runs by creation time, ``error`` is
+        As ``local_sweeps.results``; ``trial`` numbers runs by creation time, ``error`` is
         empty (W&B keeps tracebacks in each run's logs), and ``epochs`` counts the
         history rows holding the metric (one request per run).
     """
     config = api_sweep.config or {}
     metric = (config.get("metric") or {}).get("name")
-    params = sweep_config.flatten_parameters({"parameters": config.get("parameters") or {}})
+    params = flatten_parameters({"parameters": config.get("parameters") or {}})
     def created(run):
         # W&B gives created_at as UTC, with or without a "Z".
         start = pd.Timestamp(run.created_at)

@@ -27,7 +27,7 @@ import wandb
 from wandb.sdk.lib import config_util
 from wandb.sdk.wandb_run import Run
 
-import sweep_config
+from .hyperband import hyperband_check
 
 # The environment variables a trial sets (as W&B's agent does) and then restores.
 TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
@@ -90,7 +90,7 @@ class _LogWatch:
         self.trial.report(float(value), step=len(self.history) - 1)
         if not self.early_terminate:
             return
-        stop, bracket, cut = sweep_config.hyperband_check(
+        stop, bracket, cut = hyperband_check(
             self.history, self.others(), self.early_terminate, self.metric["goal"])
         if stop:
             self.stopped = (bracket, cut)
