@@ -6,6 +6,12 @@ the sweep: each trial is an ordinary offline W&B run (``wandb sync`` uploads it 
 handed its hyperparameters exactly the way W&B's own agent hands them over, so the
 reader's ``wandb.init(config=None)`` / ``wandb.config`` code runs unchanged.
 
+The search follows W&B's own sweep engine (the ``sweeps`` package behind W&B's servers):
+the same verdict on a config, the same grid in the same order, the same distribution of
+random draws, the same hyperband decisions. ``tests/test_wandb_reference.py`` checks
+this against behaviour recorded from it. The functions ``grid_points``, ``sample_value``
+and ``hyperband_stop`` expose those three pieces on their own.
+
 Sweep state lives in ``.sweeps/<sweep_id>/`` under the working directory::
 
     sweep.yaml           the validated config, project, entity and random seed
@@ -25,12 +31,20 @@ Command line, mirroring ``wandb sweep`` and ``wandb agent``::
     python -m local_sweeps results SWEEP_ID
 """
 
-from .config import SweepConfigError, load_config, validate_config
-from .controller import (MAX_CONSECUTIVE_FAILURES, SweepNotFoundError, agent, ensure_sweep,
-                         find_sweep, results, sweep)
-from .hyperband import hyperband_brackets, hyperband_check
-from .space import grid_points
+from .config import SweepConfigError, SweepConfigWarning, load_config, validate_config
+from .controller import (
+                         MAX_CONSECUTIVE_FAILURES,
+                         SweepNotFoundError,
+                         agent,
+                         ensure_sweep,
+                         find_sweep,
+                         results,
+                         sweep,
+)
+from .hyperband import hyperband_brackets, hyperband_check, hyperband_stop
+from .space import grid_points, sample_value
 
 __all__ = ["sweep", "agent", "results", "find_sweep", "ensure_sweep", "validate_config",
-           "load_config", "SweepConfigError", "SweepNotFoundError", "MAX_CONSECUTIVE_FAILURES",
-           "grid_points", "hyperband_brackets", "hyperband_check"]
+           "load_config", "SweepConfigError", "SweepConfigWarning", "SweepNotFoundError",
+           "MAX_CONSECUTIVE_FAILURES", "grid_points", "sample_value", "hyperband_stop",
+           "hyperband_brackets", "hyperband_check"]

@@ -1,14 +1,29 @@
-"""Validate a W&B sweep configuration: W&B's keys, defaults and errors.
+"""Validate a W&B sweep configuration: W&B's keys, defaults, errors and warnings.
 
-`local_sweeps` builds on this module: it keeps W&B's sweep YAML as the one source of
-truth and needs, before any trial runs, (1) a clear error for every config that W&B
-would reject or that only W&B's own servers can run, and (2) for each parameter, the
-Optuna distribution to search and the way back from an Optuna value to the value that
-``wandb.config`` shows.
+`local_sweeps` keeps W&B's sweep YAML as the one source of truth. Before any trial runs
+it needs a clear error for every config W&B would reject, and for every config that W&B
+accepts but whose sweep would then crash or draw values outside the declared range.
 
-Semantics follow W&B's open-source sweeps library (``wandb/sweeps``: ``schema.json``,
-``params.py``, ``grid_search.py``) so that one YAML means the same search online and
-offline.
+The reference is W&B's own sweep engine, the PyPI package ``sweeps`` 0.3.0 (its
+``schema.json`` and ``params.py``); ``tests/test_wandb_reference.py`` checks the verdicts
+against ones recorded from it. Where this module parts from W&B, it is on purpose:
+
+- Launch-only keys (``job``, ``image_uri``, ``scheduler``), ``metrics`` and ``method:
+  custom`` are refused: they need W&B's servers.
+- W&B accepts, then crashes on (so refused here, naming the key): ``bayes`` without a
+  ``metric``; ``early_terminate`` without a ``metric``; hyperband whose ``max_iter`` /
+  ``s`` give no band, or whose ``s`` is a float (``s: 2.0``); a grid over a continuous
+  distribution or over ``probabilities``; nested ranges with ``min >= max``.
+- W&B accepts, then draws NaN (refused): ``sigma: 0`` for the normal family, ``a: 0``
+  or ``b: 0`` for beta.
+- W&B accepts, then draws outside ``[min, max]`` (warned, naming the key): ``q_uniform``
+  or ``q_log_uniform_values`` whose ``min`` or ``max`` is not near a multiple of ``q``
+  (``min: 0.05, q: 0.2`` draws 0.0).
+- W&B rejects the deprecated ``log_uniform``, ``inv_log_uniform`` and ``q_log_uniform``
+  at the top level but accepts them nested; both are the same here, and a nested one
+  gets a warning, since ``min: 0.0001, max: 0.1`` means e**0.0001..e**0.1 there.
+- ``values`` with ``probabilities`` runs under ``bayes`` here (W&B's engine crashes on it).
+- ``controller`` is accepted and ignored: offline there is only the local controller.
 """
 
 from __future__ import annotations
@@ -17,6 +32,7 @@ import difflib
 import json
 import math
 import re
+import warnings
 from pathlib import Path
 
 import yaml
@@ -24,57 +40,71 @@ import yaml
 from .hyperband import hyperband_brackets
 
 # ---------------------------------------------------------------------------
-# What a config may contain
+# What a config may contain (schema.json)
 # ---------------------------------------------------------------------------
 
 METHODS = ("grid", "random", "bayes")
 GOALS = ("minimize", "maximize")
+IMPUTE = ("latest", "best", "worst")
+IMPUTE_WHILE_RUNNING = ("latest", "best", "worst", "false")  # "false" is a string in W&B
 
-# Top-level keys: the ones the local controller uses, then the ones W&B defines
-# that only matter to W&B's servers or CLI (kept, ignored here).
+STRING_KEYS = ("name", "description", "program", "project", "entity", "apiVersion")
 TOP_LEVEL_KEYS = ("method", "metric", "parameters", "run_cap", "early_terminate",
-                  "name", "description", "program", "command", "project", "entity")
-# W&B keys that need W&B's servers (Launch, custom schedulers, multi-objective).
-ONLINE_ONLY_KEYS = ("metrics", "scheduler", "controller", "job", "image_uri",
-                    "apiVersion", "kind")
-
-# `impute` and `impute_while_running` only steer W&B's own Bayesian search.
+                  "command", "kind", "controller") + STRING_KEYS
+# W&B Launch keys: they name a job to launch, which only W&B's servers can do.
+LAUNCH_KEYS = ("job", "image_uri", "scheduler")
 METRIC_KEYS = ("name", "goal", "target", "impute", "impute_while_running")
 EARLY_TERMINATE_KEYS = ("type", "min_iter", "max_iter", "s", "eta", "strict")
 
-# The keys each distribution takes besides `distribution` (W&B's schema.json).
-DISTRIBUTION_KEYS = {
-    "constant": ("value",),
-    "categorical": ("values",),
-    "int_uniform": ("min", "max"),
-    "uniform": ("min", "max"),
-    "q_uniform": ("min", "max", "q"),
-    "log_uniform": ("min", "max"),             # min/max are natural logs
-    "log_uniform_values": ("min", "max"),
-    "q_log_uniform_values": ("min", "max", "q"),
-    "inv_log_uniform_values": ("min", "max"),
+# Each distribution's keys besides `distribution`: required ones, then optional ones
+# with W&B's defaults (schema.json, types kept: W&B fills q_normal's mu as 0, normal's as 0.0).
+DISTRIBUTIONS = {
+    "constant": (("value",), {}),
+    "categorical": (("values",), {}),
+    "categorical_w_probabilities": (("values", "probabilities"), {}),
+    "int_uniform": (("min", "max"), {}),
+    "uniform": (("min", "max"), {}),
+    "q_uniform": (("min", "max"), {"q": 1.0}),
+    "log_uniform_values": (("min", "max"), {}),
+    "q_log_uniform_values": (("min", "max"), {"q": 1.0}),
+    "inv_log_uniform_values": (("min", "max"), {}),
+    "normal": ((), {"mu": 0.0, "sigma": 1.0}),
+    "q_normal": ((), {"mu": 0, "sigma": 1, "q": 1.0}),
+    "log_normal": ((), {"mu": 0.0, "sigma": 1.0}),
+    "q_log_normal": ((), {"mu": 0, "sigma": 1, "q": 1.0}),
+    "beta": ((), {"a": 1, "b": 1}),
+    "q_beta": ((), {"a": 1, "b": 1, "q": 1.0}),
+    # Deprecated by W&B (min/max are natural logs): refused at the top level as W&B does.
+    "log_uniform": (("min", "max"), {}),
+    "inv_log_uniform": (("min", "max"), {}),
+    "q_log_uniform": (("min", "max"), {"q": 1.0}),
 }
-# W&B distributions this controller does not sample; online mode runs them.
-ONLINE_ONLY_DISTRIBUTIONS = ("normal", "q_normal", "log_normal", "q_log_normal", "beta",
-                             "q_beta", "categorical_w_probabilities", "q_log_uniform",
-                             "inv_log_uniform")
+DEPRECATED = {"log_uniform": "log_uniform_values", "inv_log_uniform": "inv_log_uniform_values",
+              "q_log_uniform": "q_log_uniform_values"}
 # Grid search enumerates these only, as W&B's grid_search.py does.
 GRID_DISTRIBUTIONS = ("constant", "categorical", "int_uniform", "q_uniform")
 # A grid is enumerated up front; past this size it is surely a mistake.
 MAX_GRID_POINTS = 100_000
 
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")  # W&B's schema pattern
-_ALL_PARAM_KEYS = sorted({k for keys in DISTRIBUTION_KEYS.values() for k in keys}
-                         | {"distribution", "parameters", "probabilities", "mu", "sigma",
-                            "a", "b"})
+_ALL_PARAM_KEYS = sorted({k for req, opt in DISTRIBUTIONS.values() for k in (*req, *opt)}
+                         | {"distribution", "parameters"})
 
 
 class SweepConfigError(ValueError):
     """A sweep configuration that the local controller cannot run."""
 
 
+class SweepConfigWarning(UserWarning):
+    """A sweep configuration that runs, but probably not as its author meant."""
+
+
 def _fail(path, message):
     raise SweepConfigError(f"{path}: {message}" if path else message)
+
+
+def _warn(path, message):
+    warnings.warn(f"{path}: {message}", SweepConfigWarning, stacklevel=4)
 
 
 def _suggest(word, choices):
@@ -82,28 +112,23 @@ def _suggest(word, choices):
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _check_keys(mapping, allowed, path, online_only=()):
+def _join(path, key):
+    return f"{path}.{key}" if path else str(key)
+
+
+def _check_keys(mapping, allowed, path):
     for key in mapping:
-        if key in allowed:
-            continue
-        where = _join(path, key)
-        if key in online_only:
-            _fail(where, "is a W&B key that needs W&B's servers; run with WANDB_MODE=online")
-        _fail(where, f"unknown key{_suggest(key, allowed)}; allowed here: {', '.join(allowed)}")
+        if key not in allowed:
+            _fail(_join(path, key), f"unknown key{_suggest(key, allowed)}; allowed here: "
+                                    f"{', '.join(allowed)}")
 
 
 def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _join(path, key):
-    return f"{path}.{key}" if path else str(key)
-
-
-def _number(spec, key, path, integer=False):
+def _number(spec, key, path):
     value = spec[key]
-    if integer and not (isinstance(value, int) and not isinstance(value, bool)):
-        _fail(_join(path, key), f"must be an integer, got {value!r}")
     if not _is_number(value) or not math.isfinite(value):
         hint = ""
         if isinstance(value, str):
@@ -111,6 +136,14 @@ def _number(spec, key, path, integer=False):
             hint = " (a YAML number like 1e-4 needs a dot, 1.0e-4, for plain yaml.safe_load)"
         _fail(_join(path, key), f"must be a finite number, got {value!r}{hint}")
     return value
+
+
+def _whole(spec, key, path):
+    """An integer, where W&B's schema also takes a whole float (``run_cap: 5.0``)."""
+    value = spec[key]
+    if not _is_number(value) or not float(value).is_integer():
+        _fail(_join(path, key), f"must be an integer, got {value!r}")
+    return int(value)
 
 
 # ---------------------------------------------------------------------------
@@ -125,11 +158,6 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
     list("-+0123456789"))
-
-
-def _q_range(low, high, q):
-    """Indices k of the multiples k*q inside [low, high] (tolerant of float error)."""
-    return math.ceil(low / q - 1e-9), math.floor(high / q + 1e-9)
 
 
 def load_config(config):
@@ -164,21 +192,69 @@ def load_config(config):
 
 
 # ---------------------------------------------------------------------------
+# Grid arithmetic (shared with space.py, so both count the same points)
+# ---------------------------------------------------------------------------
+
+def value_key(value):
+    """The identity W&B's grid gives a value (grid_search.py's ``yaml_hash``).
+
+    A whole float at the top counts as its int (``1.0`` is ``1``), but ``True`` is not
+    ``1`` and ``[1.0]`` is not ``[1]``.
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, sort_keys=True)
+
+
+def unique_values(values):
+    """A values list as W&B's grid takes it: first position of each value, last spelling.
+
+    W&B hashes every value and maps a hash to the last value that had it, so
+    ``[1, 1.0, True]`` gives the points ``1.0`` and ``True``. Linear in the list length.
+    """
+    last = {}
+    for v in values:
+        last[value_key(v)] = v   # dicts keep first-insertion order, the value updates
+    return list(last.values())
+
+
+def q_grid_size(spec):
+    """How many points W&B's grid takes from a q_uniform: ``len(np.arange(min, max, q))``."""
+    low, high, q = spec["min"], spec["max"], spec["q"]
+    if all(isinstance(v, int) for v in (low, high, q)):
+        return max(0, -((low - high) // q))
+    return max(0, math.ceil((high - low) / q))
+
+
+def grid_size(spec):
+    """The number of grid values of one validated parameter spec, counted, not listed."""
+    kind = spec["distribution"]
+    if kind == "constant":
+        return 1
+    if kind == "categorical":
+        return len({value_key(v) for v in spec["values"]})
+    if kind == "int_uniform":
+        return spec["max"] - spec["min"] + 1
+    return q_grid_size(spec)
+
+
+# ---------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------
 
 def _infer_distribution(spec, path):
-    """The distribution W&B infers when a parameter names none (schema.json order)."""
+    """The distribution W&B infers when a parameter names none (schema.json's anyOf)."""
     if "values" in spec:
-        return "categorical"
+        return "categorical_w_probabilities" if "probabilities" in spec else "categorical"
     if "value" in spec:
         return "constant"
     if "min" in spec and "max" in spec:
         if "q" in spec:
             _fail(f"{path}.q", "needs an explicit distribution: q_uniform or q_log_uniform_values")
-        ints = all(isinstance(spec[k], int) and not isinstance(spec[k], bool)
-                   for k in ("min", "max"))
-        return "int_uniform" if ints else "uniform"
+        low, high = spec["min"], spec["max"]
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)):
+            return "int_uniform"
+        return "uniform"
     if "min" in spec or "max" in spec:
         missing = "max" if "min" in spec else "min"
         _fail(f"{path}.{missing}", "is missing: a range needs both min and max")
@@ -188,60 +264,99 @@ def _infer_distribution(spec, path):
     _fail(path, "needs one of: values, value, min and max, parameters, or a distribution")
 
 
-def _validate_parameter(spec, path, method):
-    """Check one parameter spec and return it with `distribution` filled in."""
+def _check_probabilities(spec, path):
+    values, probs = spec["values"], spec["probabilities"]
+    if not isinstance(probs, list) or not probs or not all(
+            _is_number(p) and p >= 0 for p in probs):
+        _fail(f"{path}.probabilities", f"must be a non-empty list of numbers >= 0, got {probs!r}")
+    if len(probs) != len(values):
+        _fail(f"{path}.probabilities", f"has {len(probs)} entries for {len(values)} values")
+    if abs(sum(probs) - 1.0) > 1e-8 + 1e-5:  # numpy.isclose's default tolerance, as W&B
+        _fail(f"{path}.probabilities", f"must sum to 1, got {sum(probs)}")
+
+
+def _check_q_range(filled, path):
+    """Warn where W&B's rounding draws a multiple of q outside [min, max]."""
+    low, high, q = filled["min"], filled["max"], filled["q"]
+    lowest = math.floor(low / q + 0.5 + 1e-9) * q   # round(U/q)*q at U = min
+    highest = math.ceil(high / q - 0.5 - 1e-9) * q  # and at U = max
+    outside = [v for v, bad in ((lowest, lowest < low - 1e-12 * max(1.0, abs(low))),
+                                (highest, highest > high + 1e-12 * max(1.0, abs(high)))) if bad]
+    if outside:
+        _warn(path, f"{filled['distribution']} rounds each draw to a multiple of q={q}, so W&B "
+                    f"(and this engine) can draw {' and '.join(f'{v:.15g}' for v in outside)}, "
+                    f"outside min={low}..max={high}; make min and max multiples of q")
+
+
+def _validate_parameter(spec, path, method, nested):
+    """Check one parameter spec and return it with W&B's defaults filled in."""
     if not isinstance(spec, dict):
         _fail(path, f"must be a mapping such as {{value: {spec!r}}} or {{values: [...]}}, "
                     f"got {spec!r}")
     if "parameters" in spec:
         _check_keys(spec, ("parameters",), path)
         return {"parameters": _validate_parameters(spec["parameters"], f"{path}.parameters",
-                                                   method)}
+                                                   method, nested=True)}
     dist = spec.get("distribution")
-    if "probabilities" in spec:
-        _fail(f"{path}.probabilities", "categorical values with probabilities are supported by "
-              "W&B's servers only; run with WANDB_MODE=online")
     if dist is None:
         dist = _infer_distribution(spec, path)
-    elif dist in ONLINE_ONLY_DISTRIBUTIONS:
-        _fail(f"{path}.distribution", f"{dist!r} is supported by W&B's servers only; run with "
-              f"WANDB_MODE=online, or use one of {', '.join(DISTRIBUTION_KEYS)}")
-    elif dist not in DISTRIBUTION_KEYS:
+    elif dist not in DISTRIBUTIONS:
         _fail(f"{path}.distribution", f"unknown distribution {dist!r}"
-              f"{_suggest(dist, DISTRIBUTION_KEYS)}; allowed: {', '.join(DISTRIBUTION_KEYS)}")
-    keys = DISTRIBUTION_KEYS[dist]
-    _check_keys(spec, ("distribution",) + keys, path)
-    for key in keys:
-        if key not in spec and key != "q":
+              f"{_suggest(dist, DISTRIBUTIONS)}; allowed: {', '.join(DISTRIBUTIONS)}")
+    required, optional = DISTRIBUTIONS[dist]
+    _check_keys(spec, ("distribution", *required, *optional), path)
+    for key in required:
+        if key not in spec:
             _fail(f"{path}.{key}", f"is required by distribution {dist}")
-    filled = {"distribution": dist, **{k: spec[k] for k in keys if k in spec}}
+    filled = {**spec, "distribution": dist}
+    for key, default in optional.items():
+        filled.setdefault(key, default)
 
-    if dist == "categorical":
+    if dist in DEPRECATED:
+        why = (f"{dist} is deprecated by W&B: its min and max are natural-log exponents, so "
+               f"min: {spec['min']}, max: {spec['max']} draws e**{spec['min']}..e**{spec['max']} = "
+               f"{math.exp(min(spec['min'], 700)):.5g}..{math.exp(min(spec['max'], 700)):.5g}. "
+               f"Use {DEPRECATED[dist]} to give the values themselves")
+        if not nested:
+            _fail(f"{path}.distribution", why)
+        _warn(f"{path}.distribution", why + " (W&B accepts it nested only)")
+    if dist in ("categorical", "categorical_w_probabilities"):
         values = spec["values"]
         if not isinstance(values, list) or not values:
             _fail(f"{path}.values", f"must be a non-empty list, got {values!r}")
-    elif dist != "constant":
-        low = _number(spec, "min", path, integer=dist == "int_uniform")
-        high = _number(spec, "max", path, integer=dist == "int_uniform")
-        if low >= high:
-            _fail(f"{path}.min", f"min ({low}) must be less than max ({high})")
-        if dist.endswith("_values") and low <= 0:
-            _fail(f"{path}.min", f"{dist} takes the values themselves, so min must be > 0 "
-                  f"(got {low}); log_uniform takes natural logs instead")
-        if dist.startswith("q_"):
-            filled["q"] = q = spec.get("q", 1.0)  # W&B's default
-            if not _is_number(q) or q <= 0:
-                _fail(f"{path}.q", f"must be a number > 0, got {q!r}")
-            if _q_range(low, high, q)[0] > _q_range(low, high, q)[1]:
-                _fail(f"{path}.q", f"no multiple of q={q} lies between min and max")
+        if dist == "categorical_w_probabilities":
+            _check_probabilities(spec, path)
+    for key in ("min", "max", "mu", "q", "sigma", "a", "b"):
+        if key in filled:
+            _number(filled, key, path)
+    if dist == "int_uniform":
+        for key in ("min", "max"):
+            if not isinstance(spec[key], int):
+                _fail(f"{path}.{key}", f"int_uniform takes integers, got {spec[key]!r} (W&B "
+                                       f"refuses {spec[key]!r} here too: write it without '.0')")
+    if "min" in filled and filled["min"] >= filled["max"]:
+        _fail(f"{path}.min", f"min ({filled['min']}) must be less than max ({filled['max']})")
+    if dist.endswith("_values") and filled["min"] <= 0:
+        _fail(f"{path}.min", f"{dist} takes the values themselves, so min must be > 0 "
+                             f"(got {filled['min']})")
+    if "q" in filled and filled["q"] <= 0:
+        _fail(f"{path}.q", f"must be a number > 0, got {filled['q']!r}")
+    if "sigma" in filled and filled["sigma"] <= 0:
+        # W&B takes sigma: 0, then draws NaN.
+        _fail(f"{path}.sigma", f"must be > 0, got {filled['sigma']!r}")
+    for key in ("a", "b"):
+        if key in filled and filled[key] <= 0:
+            _fail(f"{path}.{key}", f"must be > 0, got {filled[key]!r} (W&B takes 0, then draws NaN)")
+    if dist in ("q_uniform", "q_log_uniform_values") and method != "grid":
+        _check_q_range(filled, path)   # a grid takes np.arange(min, max, q): inside
 
     if method == "grid" and dist not in GRID_DISTRIBUTIONS:
-        _fail(path, f"grid search cannot enumerate a continuous {dist} range; use values: "
-                    f"[...], int_uniform, q_uniform, or method random/bayes")
+        _fail(path, f"grid search cannot enumerate {dist}; use values: [...], int_uniform, "
+                    f"q_uniform, or method random/bayes")
     return filled
 
 
-def _validate_parameters(params, path, method):
+def _validate_parameters(params, path, method, nested=False):
     if not isinstance(params, dict) or not params:
         _fail(path, "must be a non-empty mapping of parameter names to specs")
     checked = {}
@@ -249,7 +364,7 @@ def _validate_parameters(params, path, method):
         if not isinstance(name, str) or not _PARAM_NAME.match(name):
             _fail(f"{path}.{name}", "a parameter name must start with a letter or _ and hold "
                                     "only letters, digits, _ . -")
-        checked[name] = _validate_parameter(spec, f"{path}.{name}", method)
+        checked[name] = _validate_parameter(spec, f"{path}.{name}", method, nested)
     return checked
 
 
@@ -257,16 +372,20 @@ def _validate_metric(metric):
     if not isinstance(metric, dict):
         _fail("metric", f"must be a mapping with name and goal, got {metric!r}")
     _check_keys(metric, METRIC_KEYS, "metric")
-    name = metric.get("name")
-    if not isinstance(name, str) or not name:
-        _fail("metric.name", f"must be the name of a logged metric, got {name!r}")
+    if "name" not in metric:
+        _fail("metric.name", "is required: the name of a logged metric")
+    if not isinstance(metric["name"], str):   # W&B accepts an empty name
+        _fail("metric.name", f"must be the name of a logged metric, got {metric['name']!r}")
     goal = metric.get("goal", "minimize")  # W&B's default
     if goal not in GOALS:
         _fail("metric.goal", f"must be minimize or maximize, got {goal!r}{_suggest(goal, GOALS)}")
-    filled = {**metric, "goal": goal}
+    for key, allowed in (("impute", IMPUTE), ("impute_while_running", IMPUTE_WHILE_RUNNING)):
+        if key in metric and metric[key] not in allowed:
+            _fail(f"metric.{key}", f"must be one of {', '.join(map(repr, allowed))}, got "
+                                   f"{metric[key]!r}")
     if "target" in metric:
         _number(metric, "target", "metric")
-    return filled
+    return {**metric, "goal": goal}
 
 
 def _validate_early_terminate(et):
@@ -275,31 +394,69 @@ def _validate_early_terminate(et):
     _check_keys(et, EARLY_TERMINATE_KEYS, "early_terminate")
     if et.get("type") != "hyperband":
         _fail("early_terminate.type", f"must be hyperband, got {et.get('type')!r}")
-    filled = {"type": "hyperband", "eta": et.get("eta", 3), "strict": et.get("strict", True)}
+    filled = {**et, "eta": et.get("eta", 3), "strict": et.get("strict", True)}
+    if "max_iter" in et and "s" not in et:
+        # W&B reads s whenever max_iter is there, even beside min_iter.
+        _fail("early_terminate.s", "is required with max_iter (the number of bands)")
     if "min_iter" in et:
-        filled["min_iter"] = _number(et, "min_iter", "early_terminate", integer=True)
+        filled["min_iter"] = _whole(et, "min_iter", "early_terminate")
         if filled["min_iter"] < 1:
-            _fail("early_terminate.min_iter", "must be >= 1")
-    elif "max_iter" in et:
-        filled["max_iter"] = _number(et, "max_iter", "early_terminate", integer=True)
-        if "s" not in et:
-            _fail("early_terminate.s", "is required with max_iter (the number of brackets)")
-        filled["s"] = _number(et, "s", "early_terminate", integer=True)
-        if filled["max_iter"] < 1 or filled["s"] < 1:
-            _fail("early_terminate.max_iter", "max_iter and s must be >= 1")
-    else:
+            _fail("early_terminate.min_iter", f"must be >= 1, got {et['min_iter']!r}")
+    elif "max_iter" not in et:
         _fail("early_terminate.min_iter", "hyperband needs min_iter, or max_iter and s")
+    if "max_iter" in et:
+        filled["max_iter"] = _whole(et, "max_iter", "early_terminate")
+        # W&B's schema takes any number for s, then its engine calls range(s).
+        if isinstance(et["s"], bool) or not isinstance(et["s"], int):
+            _fail("early_terminate.s", f"must be an integer (W&B's engine crashes on "
+                                       f"{et['s']!r})")
+    elif "s" in et and not _is_number(et["s"]):
+        _fail("early_terminate.s", f"must be a number, got {et['s']!r}")
     if not _is_number(filled["eta"]) or filled["eta"] <= 1:
         _fail("early_terminate.eta", f"must be a number > 1, got {filled['eta']!r}")
     if not isinstance(filled["strict"], bool):
         _fail("early_terminate.strict", f"must be true or false, got {filled['strict']!r}")
-    if "max_iter" in filled and not hyperband_brackets(filled):
-        _fail("early_terminate.max_iter", "max_iter / eta is below 1: no bracket to stop at")
+    if not hyperband_brackets(filled):
+        _fail("early_terminate.max_iter", f"max_iter={filled['max_iter']} with s={filled['s']} "
+                                          f"and eta={filled['eta']} leaves no band to stop at "
+                                          f"(W&B's engine would fail): raise max_iter or s")
     return filled
+
+
+def _validate_top_level(config):
+    for key in config:
+        if key in LAUNCH_KEYS:
+            _fail(key, "is a W&B Launch key (it launches jobs from W&B's servers); the local "
+                       "controller runs your train function instead: remove it, or run with "
+                       "WANDB_MODE=online")
+        if key == "metrics":
+            _fail(key, "multi-objective sweeps need W&B's custom method; give one metric: "
+                       "{name: ..., goal: ...}")
+        if key not in TOP_LEVEL_KEYS:
+            _fail(key, f"unknown key{_suggest(key, TOP_LEVEL_KEYS)}; allowed: "
+                       f"{', '.join(TOP_LEVEL_KEYS)}")
+    for key in STRING_KEYS:
+        if key in config and not isinstance(config[key], str):
+            _fail(key, f"must be a string, got {config[key]!r}")
+    if "kind" in config and config["kind"] != "sweep":
+        _fail("kind", f"must be sweep, got {config['kind']!r}")
+    if "command" in config and not isinstance(config["command"], list):
+        _fail("command", f"must be a list such as [python, train.py, ${{args}}], got "
+                         f"{config['command']!r}")
+    if "controller" in config:
+        controller = config["controller"]
+        if not isinstance(controller, dict) or controller.get("type") not in ("local", "cloud"):
+            _fail("controller.type", f"must be local or cloud, got {controller!r}")
 
 
 def validate_config(config):
     """Check a W&B sweep config and return it normalised for the local controller.
+
+    Verdicts follow W&B's own sweep engine (``sweeps`` 0.3.0), except where W&B accepts
+    a config and then crashes or draws outside the declared range (see the module
+    docstring for each case). ``kind``, ``apiVersion``, ``controller``, ``command`` and
+    ``impute*`` are accepted and have no effect offline (there is only the local
+    controller, which runs ``train()`` itself).
 
     Parameters
     ----------
@@ -310,23 +467,30 @@ def validate_config(config):
     -------
     dict
         The same config with W&B's defaults filled in: every parameter names its
-        ``distribution`` (inferred as W&B does), ``metric.goal`` and the
-        ``early_terminate`` defaults are set.
+        ``distribution`` (inferred as W&B does) and its defaults (``q: 1.0``, ``mu``,
+        ``sigma``, ``a``, ``b``); ``metric.goal``, ``early_terminate.eta`` and
+        ``strict`` are set; ``run_cap`` and ``min_iter`` are ints.
 
     Raises
     ------
     SweepConfigError
         With the offending key path (e.g. ``parameters.lr.min``) and what is allowed.
+
+    Warns
+    -----
+    SweepConfigWarning
+        For configs that run but likely not as meant (a nested deprecated ``log_uniform``,
+        a ``q_uniform`` whose draws can fall outside ``[min, max]``), naming the key.
     """
     config = load_config(config)
-    _check_keys(config, TOP_LEVEL_KEYS, "", online_only=ONLINE_ONLY_KEYS)
     method = config.get("method")
     if method is None:
         _fail("method", f"is required: one of {', '.join(METHODS)}")
     if method not in METHODS:
-        online = " (custom needs WANDB_MODE=online)" if method == "custom" else ""
+        online = " (custom needs W&B's servers and a scheduler)" if method == "custom" else ""
         _fail("method", f"unknown method {method!r}{_suggest(method, METHODS)}; allowed: "
                         f"{', '.join(METHODS)}{online}")
+    _validate_top_level(config)
     if "parameters" not in config:
         _fail("parameters", "is required: the hyperparameters to search")
     filled = {**config, "parameters": _validate_parameters(config["parameters"], "parameters",
@@ -335,22 +499,27 @@ def validate_config(config):
         filled["metric"] = _validate_metric(config["metric"])
     elif method == "bayes":
         _fail("metric", "bayes search needs a metric to optimise: metric: {name: ..., goal: ...}")
-    for key in ("name", "description", "program", "project", "entity"):
-        if key in config and not isinstance(config[key], str):
-            _fail(key, f"must be a string, got {config[key]!r}")
     if "run_cap" in config:
-        cap = _number(config, "run_cap", "", integer=True)
-        if cap <= 0:
-            _fail("run_cap", f"must be a positive integer, got {cap}")
+        filled["run_cap"] = _whole(config, "run_cap", "")
+        if filled["run_cap"] <= 0:
+            _fail("run_cap", f"must be a positive integer, got {config['run_cap']!r}")
     if "early_terminate" in config:
         if "metric" not in config:
             _fail("metric", "early_terminate needs a metric to compare runs by")
         filled["early_terminate"] = _validate_early_terminate(config["early_terminate"])
     if method == "grid":
-        from .space import flatten_parameters  # space builds on this module
-
-        size = math.prod(len(p.grid_values()) for p in flatten_parameters(filled))
+        size = _grid_size(filled["parameters"])
         if size > MAX_GRID_POINTS:
-            _fail("parameters", f"the grid has {size} points, more than {MAX_GRID_POINTS}; "
-                                "use random or bayes search")
+            _fail("parameters", f"the grid has too many points ({size:.3g}, more than "
+                                f"{MAX_GRID_POINTS}); use random or bayes search")
     return filled
+
+
+def _grid_size(params):
+    """The grid's size, multiplied out with an early stop so huge grids cost nothing."""
+    size = 1
+    for spec in params.values():
+        size *= _grid_size(spec["parameters"]) if "parameters" in spec else grid_size(spec)
+        if size > MAX_GRID_POINTS:
+            return size
+    return size

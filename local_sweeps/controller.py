@@ -22,7 +22,7 @@ from optuna.trial import TrialState
 
 from . import trial as sweep_trial
 from .config import load_config, validate_config
-from .space import decode, flatten_parameters, grid_points, search_space
+from .space import decode, flatten_parameters, grid_count, grid_trial_params, search_space
 from .tables import api_results_frame, results_frame
 
 
@@ -191,7 +191,7 @@ def sweep(config, entity=None, project=None):
         yaml.safe_dump(meta, f, sort_keys=False)
     size = ""
     if config["method"] == "grid":
-        size = f", {len(grid_points(config))} grid points"
+        size = f", {grid_count(config)} grid points"
     print(f"Created local sweep {sweep_id} ({config['method']}{size}) in {folder}/")
     return sweep_id
 
@@ -270,13 +270,13 @@ class _Agent:
         if reason:
             return None, reason
         if self.sweep.method == "grid":
-            points = grid_points(self.sweep.config)
+            size = grid_count(self.sweep.config)
             # A point is taken by any trial that did not end by interruption: each
             # point runs exactly once, and an interrupted one runs again on resume.
             taken = {t.user_attrs["grid_index"] for t in trials
                      if "grid_index" in t.user_attrs and t.state != TrialState.WAITING
                      and not t.user_attrs.get("interrupted")}
-            free = [i for i in range(len(points)) if i not in taken]
+            free = [i for i in range(size) if i not in taken]
             if not free:
                 running = sum(t.state == TrialState.RUNNING for t in trials)
                 return None, ("every grid point has run: sweep finished" if not running else
@@ -284,7 +284,8 @@ class _Agent:
             # Enqueue-then-ask under the lock makes the claim atomic; a point left
             # enqueued by a process killed in between is simply asked for now.
             if not any(t.state == TrialState.WAITING for t in trials):
-                study.enqueue_trial(points[free[0]], user_attrs={"grid_index": free[0]})
+                study.enqueue_trial(grid_trial_params(self.sweep.config, free[0]),
+                                    user_attrs={"grid_index": free[0]})
         return study.ask(fixed_distributions=self.space), None
 
     # -- running -------------------------------------------------------------

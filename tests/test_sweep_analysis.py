@@ -299,7 +299,8 @@ def test_narrow_config_keeps_ints_and_multiples_of_q():
               "parameters": {"hidden_size": {"distribution": "q_uniform", "min": 128,
                                              "max": 512, "q": 64},
                              "batch_size": {"min": 16, "max": 256},  # int_uniform, inferred
-                             "lr": {"distribution": "log_uniform", "min": -9.2, "max": -2.3},
+                             "lr": {"distribution": "log_uniform_values", "min": 1e-4,
+                                    "max": 0.1},
                              "epochs": {"value": 9}},
               "early_terminate": {"type": "hyperband", "min_iter": 3, "eta": 3}}
     rng = np.random.default_rng(5)
@@ -307,7 +308,7 @@ def test_narrow_config_keeps_ints_and_multiples_of_q():
     for i in range(25):
         values = {"hidden_size": int(rng.choice([128, 192, 256, 320, 384, 448, 512])),
                   "batch_size": int(rng.integers(16, 257)),
-                  "lr": float(np.exp(rng.uniform(-9.2, -2.3)))}
+                  "lr": float(np.exp(rng.uniform(np.log(1e-4), np.log(0.1))))}
         if i < 3:  # plant the best region: wide layers, small batches
             values.update(hidden_size=[384, 448, 448][i], batch_size=[24, 40, 64][i])
         good = values["hidden_size"] >= 384 and values["batch_size"] <= 64
@@ -326,9 +327,9 @@ def test_narrow_config_keeps_ints_and_multiples_of_q():
     assert isinstance(bs["min"], int) and isinstance(bs["max"], int)
     assert 16 <= bs["min"] <= top["batch_size"].min()
     assert top["batch_size"].max() <= bs["max"] <= 256
-    assert lr["distribution"] == "log_uniform"  # natural logs, as the original
-    assert -9.2 <= lr["min"] <= np.log(top["lr"].min())
-    assert np.log(top["lr"].max()) <= lr["max"] <= -2.3
+    assert lr["distribution"] == "log_uniform_values"  # as the original
+    assert 1e-4 <= lr["min"] <= top["lr"].min()
+    assert top["lr"].max() <= lr["max"] <= 0.1
     assert (hs["min"], hs["max"], bs["min"], bs["max"]) != (128, 512, 16, 256)  # narrowed
     assert new["early_terminate"] == config["early_terminate"]
 
