@@ -195,6 +195,9 @@ def load_config(config):
 # Grid arithmetic (shared with space.py, so both count the same points)
 # ---------------------------------------------------------------------------
 
+_ENCODER = json.JSONEncoder(sort_keys=True)   # one encoder: json.dumps(sort_keys=) builds one a call
+
+
 def value_key(value):
     """The identity W&B's grid gives a value (grid_search.py's ``yaml_hash``).
 
@@ -203,7 +206,13 @@ def value_key(value):
     """
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return ("number", value)
+    if isinstance(value, str):
+        return ("str", value)
+    return ("json", _ENCODER.encode(value))
 
 
 def unique_values(values):

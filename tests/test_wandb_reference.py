@@ -172,7 +172,7 @@ def test_bayes_yaml_hidden_size_gives_the_end_values_half_weight_in_the_agent():
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=5))
     space = search_space(config)
     drawn = Counter(decode(config, study.ask(fixed_distributions=space).params)["hidden_size"]
-                    for _ in range(600))
+                    for _ in range(400))
     theirs = Counter(next(r for r in DRAWS if r["id"] == "q_uniform")["draws"])
     assert set(drawn) == set(theirs) == {320, 384, 448, 512}
     table = [[drawn[v] for v in sorted(theirs)], [theirs[v] for v in sorted(theirs)]]
@@ -186,7 +186,7 @@ def test_bayes_search_suggests_inside_w_and_b_support_for_every_distribution():
     study = optuna.create_study(direction="maximize",
                                 sampler=optuna.samplers.TPESampler(seed=3, n_startup_trials=5))
     space = search_space(config)
-    for _ in range(15):
+    for _ in range(10):
         trial = study.ask(fixed_distributions=space)
         values = decode(config, trial.params)
         for record in DRAWS:
