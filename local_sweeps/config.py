@@ -310,8 +310,9 @@ def _validate_parameter(spec, path, method, nested):
     if dist is None:
         dist = _infer_distribution(spec, path)
     elif dist not in DISTRIBUTIONS:
+        current = [d for d in DISTRIBUTIONS if d not in DEPRECATED]
         _fail(f"{path}.distribution", f"unknown distribution {dist!r}"
-              f"{_suggest(dist, DISTRIBUTIONS)}; allowed: {', '.join(DISTRIBUTIONS)}")
+              f"{_suggest(dist, current)}; allowed: {', '.join(current)}")
     required, optional = DISTRIBUTIONS[dist]
     _check_keys(spec, ("distribution", *required, *optional), path)
     for key in required:
