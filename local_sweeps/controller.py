@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import math
 import os
 import secrets
 import socket
 import string
+import threading
+import time
+import warnings
 from pathlib import Path
 
 import optuna
@@ -36,6 +40,10 @@ MAX_CONSECUTIVE_FAILURES = 3
 
 class SweepNotFoundError(LookupError):
     """No local sweep has this id."""
+
+
+class SweepStateError(RuntimeError):
+    """A local sweep's files (``sweep.yaml``, ``journal.log``) are damaged beyond repair."""
 
 
 def _online():
@@ -82,6 +90,83 @@ def _file_lock(path):
 # A sweep on disk
 # ---------------------------------------------------------------------------
 
+def _whole_records_end(f):
+    """The size of the file open as ``f`` up to its last whole (newline-ended) record."""
+    size = f.seek(0, os.SEEK_END)
+    end = size
+    while end > 0:
+        start = max(0, end - 4096)
+        f.seek(start)
+        chunk = f.read(end - start)
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        end = start
+    return 0
+
+
+class _Journal(optuna.storages.journal.JournalFileBackend):
+    """Optuna's journal file, cut back to its last whole record before each append.
+
+    A full disk (or a process killed inside ``write``) leaves a record cut off. Optuna
+    skips a cut-off last line when reading, but the next append would glue a new
+    record onto it, and that line would make the whole journal unreadable for good.
+    The repair happens under Optuna's own append lock, so it never cuts a record that
+    another agent is writing at that moment.
+    """
+
+    def read_logs(self, log_number_from):
+        try:
+            yield from super().read_logs(log_number_from)
+        except ValueError as e:  # json.JSONDecodeError, or Optuna's "Invalid log format."
+            raise SweepStateError(
+                f"{self._file_path} is damaged in the middle ({e}), so the sweep's trials "
+                f"cannot be read back; its runs are still in wandb/ (list_offline_runs), "
+                f"and a new sweep() starts afresh") from None
+
+    def append_logs(self, logs):
+        text = ("\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n")
+        self._lock.acquire()
+        try:
+            with open(self._file_path, "r+b") as f:
+                end = _whole_records_end(f)
+                size = f.seek(0, os.SEEK_END)
+                if end < size:
+                    warnings.warn(f"{self._file_path}: its last record was cut off (a full disk, "
+                                  f"or a process killed while writing); removed those "
+                                  f"{size - end} bytes, every whole record is kept", stacklevel=2)
+                    f.truncate(end)
+                f.seek(end)
+                try:
+                    f.write(text.encode("utf-8"))
+                    f.flush()
+                    os.fsync(f.fileno())
+                except OSError:
+                    f.truncate(end)  # leave no half record behind (disk full)
+                    raise
+        finally:
+            self._lock.release()
+
+
+def _storage(folder):
+    return optuna.storages.JournalStorage(_Journal(str(Path(folder) / "journal.log")))
+
+
+def _read_meta(meta_path):
+    """A sweep's ``sweep.yaml`` as a dict, or SweepStateError naming the file."""
+    try:
+        with open(meta_path) as f:
+            meta = yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        raise SweepStateError(f"{meta_path} is damaged (not YAML: {e})") from None
+    missing = [key for key in ("id", "created", "project", "entity", "seed", "config")
+               if not isinstance(meta, dict) or key not in meta]
+    if missing or not isinstance(meta["config"], dict) or "method" not in meta["config"]:
+        raise SweepStateError(f"{meta_path} is damaged: it lacks "
+                              f"{', '.join(missing) or 'config.method'}; sweep() writes id, "
+                              f"created, project, entity, seed and config")
+    return meta
+
 class _LocalSweep:
     """The on-disk state of one local sweep, and its Optuna study."""
 
@@ -97,21 +182,26 @@ class _LocalSweep:
             raise SweepNotFoundError(
                 f"no local sweep {sweep_id!r} in {SWEEPS_DIR}/ here (sweeps live in the "
                 f"folder where sweep() ran: start agents there); known here: {known_text}")
-        with open(meta_path) as f:
-            meta = yaml.safe_load(f)
+        meta = _read_meta(meta_path)
         self.config = meta["config"]
         self.project, self.entity, self.seed = meta["project"], meta["entity"], meta["seed"]
         self.method = self.config["method"]
         self.metric = self.config.get("metric")
-        self.storage = optuna.storages.JournalStorage(
-            optuna.storages.journal.JournalFileBackend(str(self.dir / "journal.log")))
+        if not (self.dir / "journal.log").is_file():
+            raise SweepStateError(f"{self.dir / 'journal.log'} is missing: the sweep's trials "
+                                  f"are gone (its runs are still in wandb/)")
+        self.storage = _storage(self.dir)
 
     def lock(self):
         return _file_lock(self.dir / "claim.lock")
 
     def study(self, sampler=None):
         with _quiet_optuna():
-            return optuna.load_study(study_name=self.id, storage=self.storage, sampler=sampler)
+            try:
+                return optuna.load_study(study_name=self.id, storage=self.storage, sampler=sampler)
+            except KeyError:  # Optuna's "Record does not exist": no study of this name
+                raise SweepStateError(f"{self.dir / 'journal.log'} holds no study {self.id!r}: "
+                                      f"it is damaged or belongs to another sweep") from None
 
     def trials(self):
         return self.study().get_trials(deepcopy=False)
@@ -179,16 +269,17 @@ def sweep(config, entity=None, project=None):
     folder = SWEEPS_DIR / sweep_id
     (folder / "params").mkdir(parents=True)
     # The seed makes a sweep's search repeatable from its state, whatever the clock.
-    meta = {"id": sweep_id, "created": _now().isoformat(timespec="seconds"),
+    # Microseconds: find_sweep picks the newest, and two sweeps may start in one second.
+    meta = {"id": sweep_id, "created": _now().isoformat(timespec="microseconds"),
             "project": project or config.get("project"), "entity": entity or config.get("entity"),
             "seed": secrets.randbelow(2**31), "config": config}
     direction = (config.get("metric") or {}).get("goal", "minimize")
-    storage = optuna.storages.JournalStorage(
-        optuna.storages.journal.JournalFileBackend(str(folder / "journal.log")))
     with _quiet_optuna():
-        optuna.create_study(storage=storage, study_name=sweep_id, direction=direction)
-    with open(folder / "sweep.yaml", "w") as f:  # written last: its presence means "ready"
+        optuna.create_study(storage=_storage(folder), study_name=sweep_id, direction=direction)
+    # Written last, and whole (renamed into place): its presence means "ready".
+    with open(folder / "sweep.yaml.part", "w") as f:
         yaml.safe_dump(meta, f, sort_keys=False)
+    os.replace(folder / "sweep.yaml.part", folder / "sweep.yaml")
     size = ""
     if config["method"] == "grid":
         size = f", {len(grid_points(config))} grid points"

@@ -1,0 +1,94 @@
+"""Faults that must lose nothing and hang nothing: a journal cut off by a full disk, a
+damaged sweep folder, an agent that died on another host, a train() that exits or
+logs nonsense, a sweep whose YAML changed under the same name. Trials are real
+offline W&B runs (~0.6 s each), so counts stay small."""
+
+import datetime
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+
+import local_sweeps
+import sweep_fixtures
+from local_sweeps import controller
+from local_sweeps.__main__ import main as local_sweeps_main
+
+REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+GRID = {"method": "grid", "metric": {"name": "score", "goal": "maximize"},
+        "parameters": {"x": {"values": [1, 2, 3, 4]}, "epochs": {"value": 1}}}
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.delenv("WANDB_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def seen_runs():
+    """What the fixture train functions recorded, by run id."""
+    return {p.stem: json.loads(p.read_text()) for p in Path("seen").glob("*.json")}
+
+
+def finished_x(sweep_id):
+    df = local_sweeps.results(sweep_id)
+    return sorted(df[df["state"] == "finished"]["x"])
+
+
+# ---------------------------------------------------------------------------
+# The journal and sweep.yaml
+# ---------------------------------------------------------------------------
+
+def test_a_journal_record_cut_off_by_a_full_disk_is_repaired_and_keeps_every_trial():
+    sweep_id = local_sweeps.sweep(GRID)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value, count=2)
+    journal = Path(".sweeps", sweep_id, "journal.log")
+    whole = journal.read_bytes()
+    # The next record's write stopped part-way: what a full disk leaves behind.
+    journal.write_bytes(whole + b'{"op_code":8,"worker_id":"a-b","trial_id":2,"user_at')
+    with pytest.warns(UserWarning, match="journal.log: its last record was cut off"):
+        local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    assert journal.read_bytes().startswith(whole)
+    assert finished_x(sweep_id) == [1, 2, 3, 4]
+    assert len(local_sweeps.results(sweep_id)) == 4
+    # and a fresh reader (another process, later) reads every record
+    assert len(controller._LocalSweep(sweep_id).trials()) == 4
+
+
+def test_a_journal_damaged_in_the_middle_is_an_error_naming_the_file():
+    sweep_id = local_sweeps.sweep(GRID)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value, count=1)
+    journal = Path(".sweeps", sweep_id, "journal.log")
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join(lines[:2]) + lines[2][:10] + b"\n" + b"".join(lines[3:]))
+    for call in (lambda: local_sweeps.results(sweep_id),
+                 lambda: local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record)):
+        with pytest.raises(controller.SweepStateError, match=f"{sweep_id}.journal.log"):
+            call()
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("id: abc\nconfig: {method: grid\n", "not YAML"),
+    ("id: abc\ncreated: now\n", "lacks project, entity, seed, config"),
+    ("[1, 2]\n", "lacks id"),
+])
+def test_a_damaged_sweep_yaml_is_an_error_naming_the_file(text, problem, capsys):
+    sweep_id = local_sweeps.sweep(GRID)
+    meta = Path(".sweeps", sweep_id, "sweep.yaml")
+    meta.write_text(text)
+    with pytest.raises(controller.SweepStateError, match=problem) as error:
+        local_sweeps.results(sweep_id)
+    assert str(meta) in str(error.value)
+    # the command line says the same, as a usage error rather than a traceback
+    with pytest.raises(SystemExit) as exit_:
+        local_sweeps_main(["results", sweep_id])
+    assert exit_.value.code == 1 and str(meta) in capsys.readouterr().err
