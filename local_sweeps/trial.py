@@ -31,7 +31,7 @@ from .hyperband import hyperband_check
 
 # The environment variables a trial sets (as W&B's agent does) and then restores.
 TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
-             "WANDB_ENTITY", "WANDB_DIR", "WANDB_QUIET")
+             "WANDB_ENTITY", "WANDB_DIR", "WANDB_QUIET", "WANDB_MODE")
 STOPPED_TAG = "hyperband-stopped"
 
 
@@ -145,6 +145,10 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
     saved = {key: os.environ.get(key) for key in TRIAL_ENV}
     os.environ.update({"WANDB_SWEEP_PARAM_PATH": str(Path(param_path).resolve()),
                        "WANDB_RUN_ID": run_id, "WANDB_RUN_GROUP": group})
+    # The local controller runs only when WANDB_MODE is not "online"; left unset, a
+    # wandb.init() in a script run from a terminal would stop at W&B's login prompt.
+    if not os.environ.get("WANDB_MODE", "").strip():
+        os.environ["WANDB_MODE"] = "offline"
     if project:
         os.environ["WANDB_PROJECT"] = project
     if entity:

@@ -92,3 +92,54 @@ def test_a_damaged_sweep_yaml_is_an_error_naming_the_file(text, problem, capsys)
     with pytest.raises(SystemExit) as exit_:
         local_sweeps_main(["results", sweep_id])
     assert exit_.value.code == 1 and str(meta) in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# Never a login prompt
+# ---------------------------------------------------------------------------
+
+def test_agent_from_a_plain_script_in_a_terminal_never_prompts_for_a_login(tmp_path):
+    # A reader's script run from a terminal: WANDB_MODE unset, no API key, stdin a
+    # terminal, where wandb.init() would ask for a key and wait for an answer.
+    import pty
+    import select
+    import subprocess
+    import time
+
+    Path("script.py").write_text(
+        "import local_sweeps, sweep_fixtures\n"
+        "sweep_id = local_sweeps.sweep({'method': 'grid', 'metric': {'name': 'score'},\n"
+        "    'parameters': {'x': {'values': [1]}, 'epochs': {'value': 1}}})\n"
+        "local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)\n"
+        "print('STATE', local_sweeps.results(sweep_id)['state'].tolist())\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    env.update(HOME=str(tmp_path / "home"), PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]))
+    leader, follower = pty.openpty()
+    script = subprocess.Popen([sys.executable, "script.py"], env=env, stdin=follower,
+                              stdout=follower, stderr=follower)
+    os.close(follower)
+    output = b""
+    try:
+        deadline = time.monotonic() + 45
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if ready:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the terminal closed: the script ended
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            elif script.poll() is not None:
+                break
+        else:
+            pytest.fail(f"the agent waited for input (a login prompt?): {output.decode()}")
+    finally:
+        if script.poll() is None:
+            script.kill()
+        script.wait()
+        os.close(leader)
+    text = output.decode(errors="replace")
+    assert script.returncode == 0, text
+    assert "STATE ['finished']" in text, text
