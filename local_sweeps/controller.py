@@ -545,7 +545,17 @@ def results(sweep_id, entity=None, project=None):
     return _local_results(sweep_id)
 
 
-def find_sweep(name, entity=None, project=None):
+def _same_config(stored, given):
+    """Whether two sweep configs run the same sweep (compared after validation)."""
+    try:
+        with warnings.catch_warnings():  # its warnings were shown when it was created
+            warnings.simplefilter("ignore")
+            return validate_config(stored) == given
+    except Exception:  # a config an older version stored and this one refuses
+        return False
+
+
+def find_sweep(name, entity=None, project=None, config=None):
     """The id of the newest sweep whose config is named ``name``, or None.
 
     Lets a later notebook pick up the sweep an earlier one ran, online (from the
@@ -557,29 +567,47 @@ def find_sweep(name, entity=None, project=None):
         The sweep config's ``name``.
     entity, project : str, optional
         Online only: the project to look in.
+    config : dict or str or Path, optional
+        If given, only a sweep run with this same config counts (offline, compared
+        after validation, so spelling and defaults do not matter; online, as W&B
+        stored it): a YAML edited under the same name is a different sweep.
 
     Returns
     -------
     str or None
     """
     if _online():
+        wanted = load_config(config) if config is not None else None
         api = wandb.Api()
-        found = [s for s in api.project(project, entity=entity).sweeps() if s.name == name]
+        found = [s for s in api.project(project, entity=entity).sweeps()
+                 if s.name == name and (wanted is None or s.config == wanted)]
         return found[0].id if found else None  # W&B lists a project's newest sweep first
-    newest = None
-    for meta_path in SWEEPS_DIR.glob("*/sweep.yaml"):
-        with open(meta_path) as f:
-            meta = yaml.safe_load(f)
-        if meta["config"].get("name") == name and (newest is None or meta["created"] > newest["created"]):
-            newest = meta
+    wanted = validate_config(config) if config is not None else None
+    newest, newest_time = None, None
+    for meta_path in sorted(SWEEPS_DIR.glob("*/sweep.yaml")):
+        try:
+            meta = _read_meta(meta_path)
+            created = datetime.datetime.fromisoformat(str(meta["created"]))
+        except (SweepStateError, ValueError) as e:
+            # One damaged folder must not hide the others.
+            warnings.warn(f"skipped {meta_path.parent}: {e}", stacklevel=2)
+            continue
+        if meta["config"].get("name") != name:
+            continue
+        if wanted is not None and not _same_config(meta["config"], wanted):
+            continue
+        if newest_time is None or created > newest_time:
+            newest, newest_time = meta, created
     return newest["id"] if newest else None
 
 
 def ensure_sweep(config, function, runs, entity=None, project=None):
-    """The newest sweep named like ``config``, created if there is none, with at least ``runs`` trials.
+    """The newest sweep with this config, created if there is none, with at least ``runs`` trials.
 
     Lets a notebook build on the sweep an earlier notebook ran, and still run on
-    its own (in a fresh Colab session, say) by running that sweep first.
+    its own (in a fresh Colab session, say) by running that sweep first. A sweep
+    of the same name whose config differs (the YAML was edited since) is never
+    reused: a new sweep is created, and a line says so.
 
     Parameters
     ----------
@@ -589,17 +617,23 @@ def ensure_sweep(config, function, runs, entity=None, project=None):
         The sweep's ``train()``.
     runs : int
         Trials the sweep should hold; an agent runs the missing ones.
+    entity, project : str, optional
+        Where the sweep's runs go, as for ``sweep()``.
 
     Returns
     -------
     str
         The sweep id.
     """
-    config = load_config(config)
+    config = load_config(config) if _online() else validate_config(config)
     if not config.get("name"):
         raise ValueError("ensure_sweep finds sweeps by their config's `name`; this config has none")
-    sweep_id = find_sweep(config["name"], entity=entity, project=project)
+    sweep_id = find_sweep(config["name"], entity=entity, project=project, config=config)
     if sweep_id is None:
+        older = find_sweep(config["name"], entity=entity, project=project)
+        if older is not None:
+            print(f"Sweep {older} is named {config['name']!r} but ran another config; "
+                  f"starting a new sweep for this one.")
         sweep_id = sweep(config, entity=entity, project=project)
     missing = runs - len(results(sweep_id, entity=entity, project=project))
     if missing > 0:

@@ -143,3 +143,66 @@ def test_agent_from_a_plain_script_in_a_terminal_never_prompts_for_a_login(tmp_p
     text = output.decode(errors="replace")
     assert script.returncode == 0, text
     assert "STATE ['finished']" in text, text
+
+
+# ---------------------------------------------------------------------------
+# A sweep is found by its name and its config
+# ---------------------------------------------------------------------------
+
+def test_find_sweep_with_a_config_never_returns_a_sweep_whose_config_differs():
+    named = {**GRID, "name": "mnist-grid"}
+    first = local_sweeps.sweep(named)
+    edited = {**named, "parameters": {**GRID["parameters"], "x": {"values": [1, 2, 3, 4, 5]}}}
+    assert local_sweeps.find_sweep("mnist-grid", config=named) == first
+    assert local_sweeps.find_sweep("mnist-grid", config=edited) is None
+    # the same config spelled differently (defaults written out, a YAML file) is the same sweep
+    spelled = {**named, "metric": {"name": "score", "goal": "maximize"},
+               "parameters": {"x": {"distribution": "categorical", "values": [1, 2, 3, 4]},
+                              "epochs": {"distribution": "constant", "value": 1}}}
+    Path("grid.yaml").write_text(yaml.safe_dump(spelled))
+    assert local_sweeps.find_sweep("mnist-grid", config="grid.yaml") == first
+    second = local_sweeps.sweep(edited)
+    assert local_sweeps.find_sweep("mnist-grid", config=edited) == second
+    assert local_sweeps.find_sweep("mnist-grid", config=named) == first
+    assert local_sweeps.find_sweep("mnist-grid") == second  # the newest, without a config
+
+
+def test_find_sweep_skips_a_damaged_sweep_folder_with_a_warning():
+    kept = local_sweeps.sweep({**GRID, "name": "g"})
+    damaged = local_sweeps.sweep({**GRID, "name": "g"})
+    Path(".sweeps", damaged, "sweep.yaml").write_text("config: [\n")
+    with pytest.warns(UserWarning, match=f"skipped .sweeps.{damaged}"):
+        assert local_sweeps.find_sweep("g") == kept
+
+
+def test_ensure_sweep_reuses_the_same_config_and_never_an_edited_one(capsys):
+    named = {**GRID, "name": "mnist-grid"}
+    first = local_sweeps.ensure_sweep(named, sweep_fixtures.train_config_value, runs=2)
+    assert len(local_sweeps.results(first)) == 2 and len(seen_runs()) == 2
+    # the same config again: the same sweep, topped up to the runs asked for
+    assert local_sweeps.ensure_sweep(named, sweep_fixtures.train_config_value, runs=3) == first
+    assert len(local_sweeps.results(first)) == 3 and len(seen_runs()) == 3
+    assert local_sweeps.ensure_sweep(named, sweep_fixtures.train_config_value, runs=1) == first
+    assert len(seen_runs()) == 3  # enough runs already: nothing ran
+    capsys.readouterr()
+    # the YAML edited under the same name: a new sweep over the new values
+    edited = {**named, "parameters": {"x": {"values": [7, 8]}, "epochs": {"value": 1}}}
+    second = local_sweeps.ensure_sweep(edited, sweep_fixtures.train_config_value, runs=2)
+    assert second != first
+    assert f"Sweep {first} is named 'mnist-grid' but ran another config" in capsys.readouterr().out
+    assert sorted(local_sweeps.results(second)["x"]) == [7, 8]
+    with pytest.raises(ValueError, match="has none"):
+        local_sweeps.ensure_sweep(GRID, sweep_fixtures.train_config_value, runs=1)
+
+
+def test_two_sweeps_created_within_one_second_find_the_newer(monkeypatch):
+    base = datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+    times = iter([base.replace(microsecond=900_000), base.replace(microsecond=100_000),
+                  base.replace(microsecond=500_000)])
+    monkeypatch.setattr(controller, "_now", lambda: next(times))
+    latest = local_sweeps.sweep({**GRID, "name": "g"})
+    earlier = [local_sweeps.sweep({**GRID, "name": "g"}) for _ in range(2)]
+    created = yaml.safe_load(Path(".sweeps", latest, "sweep.yaml").read_text())["created"]
+    assert datetime.datetime.fromisoformat(created).microsecond == 900_000
+    assert local_sweeps.find_sweep("g") == latest
+    assert latest not in earlier
