@@ -36,6 +36,13 @@ SWEEPS_DIR = Path(".sweeps")
 # fails every time, so going on would only burn the sweep. (W&B's agent stops at
 # 3 failures in its first minute and at 5 failed runs in a row at its start.)
 MAX_CONSECUTIVE_FAILURES = 3
+# A running trial's agent touches .sweeps/<id>/heartbeats/<trial> this often (seconds);
+# a trial whose heartbeat is older than the grace period is reclaimed by the next agent,
+# whatever machine it ran on. Optuna's own heartbeat (RDBStorage only) has the same
+# two settings; the grace here is generous because machines sharing a folder over the
+# network may disagree about the time by a few seconds.
+HEARTBEAT_INTERVAL = 10
+HEARTBEAT_GRACE = 60
 
 
 class SweepNotFoundError(LookupError):
@@ -195,6 +202,9 @@ class _LocalSweep:
     def lock(self):
         return _file_lock(self.dir / "claim.lock")
 
+    def heartbeat_path(self, number):
+        return self.dir / "heartbeats" / str(number)
+
     def study(self, sampler=None):
         with _quiet_optuna():
             try:
@@ -211,7 +221,16 @@ class _LocalSweep:
         storage = self.storage
         trial_id = storage.get_trial_id_from_study_id_trial_number(
             storage.get_study_id_from_name(self.id), number)
-        start = storage.get_trial(trial_id).user_attrs.get("start")
+        frozen = storage.get_trial(trial_id)
+        if frozen.state.is_finished():
+            # Another agent reclaimed it (no heartbeat within the grace period, say
+            # the network share stalled); its first verdict stands.
+            warnings.warn(f"trial {number} of sweep {self.id} was already ended as "
+                          f"{frozen.user_attrs.get('state', frozen.state.name.lower())} by "
+                          f"another agent; this agent's {state!r} is kept only in its W&B run",
+                          stacklevel=2)
+            return
+        start = frozen.user_attrs.get("start")
         end = end or _now()
         fields = {k: v for k, v in fields.items() if v is not None}
         fields.update(state=state, end=end.isoformat(), interrupted=interrupted)
@@ -231,6 +250,34 @@ class _LocalSweep:
         else:
             # Failed, or finished with a NaN/inf metric: samplers must not learn from it.
             study.tell(number, state=TrialState.FAIL)
+
+
+class _Heartbeat:
+    """Touches a trial's heartbeat file every ``HEARTBEAT_INTERVAL`` seconds while it runs."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.parent.mkdir(exist_ok=True)
+        self.path.touch()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True,
+                                        name=f"sweep-heartbeat-{self.path.name}")
+
+    def _beat(self):
+        while not self._stop.wait(HEARTBEAT_INTERVAL):
+            # A share that is briefly away costs a beat, not the trial.
+            with contextlib.suppress(OSError):
+                self.path.touch()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        # The trial is recorded (or the agent is going down): no one need watch it.
+        self.path.unlink(missing_ok=True)
 
 
 def _new_id():
@@ -314,28 +361,51 @@ class _Agent:
             return optuna.samplers.TPESampler(seed=seed)
         return optuna.samplers.RandomSampler(seed=seed)
 
+    def _last_sign_of_life(self, trial):
+        """When the agent running ``trial`` last showed it was alive (a POSIX time)."""
+        try:
+            return self.sweep.heartbeat_path(trial.number).stat().st_mtime
+        except OSError:  # no heartbeat yet: its claim is the last sign
+            start = trial.user_attrs.get("start")
+            if start:
+                return datetime.datetime.fromisoformat(start).timestamp()
+            return trial.datetime_start.timestamp() if trial.datetime_start else 0.0
+
     def _reap_stale(self, study):
-        """Mark trials whose agent process is gone (killed, crashed) as interrupted."""
-        if os.name != "posix":
-            return  # os.kill(pid, 0) would end the process on Windows
+        """Mark trials whose agent is gone (killed, crashed, its machine down) as interrupted.
+
+        An agent on this machine whose process is gone is noticed at once. Any other
+        (on another machine sharing the folder, or one whose process id was reused)
+        is gone once its heartbeat is older than ``HEARTBEAT_GRACE`` seconds.
+        """
         host = socket.gethostname()
+        now = time.time()
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            agent_host, _, pid = t.user_attrs.get("agent", "").rpartition(":")
-            if agent_host != host or not pid.isdigit():
-                continue
-            # This process runs one trial at a time, so a running trial of its own
-            # while it claims the next one was left behind by an earlier agent().
-            alive = int(pid) != os.getpid()
-            if alive:
-                try:
-                    os.kill(int(pid), 0)
-                except ProcessLookupError:
-                    alive = False
-                except PermissionError:
-                    pass
-            if not alive:
-                self.sweep.record(study, t.number, "failed", interrupted=True,
-                                  error="the agent running this trial ended without finishing it")
+            agent_id = t.user_attrs.get("agent", "")
+            agent_host, _, pid = agent_id.rpartition(":")
+            reason = None
+            if agent_host == host and pid.isdigit() and os.name == "posix":
+                # This process runs one trial at a time, so a running trial of its own
+                # while it claims the next one was left behind by an earlier agent().
+                # (os.kill(pid, 0) would end the process on Windows.)
+                alive = int(pid) != os.getpid()
+                if alive:
+                    try:
+                        os.kill(int(pid), 0)
+                    except ProcessLookupError:
+                        alive = False
+                    except PermissionError:
+                        pass
+                if not alive:
+                    reason = "the agent running this trial ended without finishing it"
+            silent = now - self._last_sign_of_life(t)
+            if reason is None and silent > HEARTBEAT_GRACE:
+                reason = (f"the agent running this trial ({agent_id or 'unknown'}) ended without "
+                          f"finishing it: no heartbeat for {silent:.0f} s (grace "
+                          f"{HEARTBEAT_GRACE} s)")
+            if reason:
+                self.sweep.record(study, t.number, "failed", interrupted=True, error=reason)
+                self.sweep.heartbeat_path(t.number).unlink(missing_ok=True)
 
     def _finished_reason(self, trials):
         """Why the sweep as a whole is over, or None."""
@@ -421,8 +491,10 @@ class _Agent:
                     for key, value in {"run_id": run_id, "agent": self.agent_id, "config": config,
                                        "state": "running", "start": _now().isoformat()}.items():
                         trial.set_user_attr(key, value)
+                    heartbeat = _Heartbeat(sweep.heartbeat_path(trial.number))
                 ran += 1
-                outcome = self._run_trial(study, trial, run_id, config)
+                with heartbeat:
+                    outcome = self._run_trial(study, trial, run_id, config)
                 print(sweep_trial.trial_line(trial.number, config, outcome, metric))
                 if outcome.get("interrupted"):
                     raise KeyboardInterrupt

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+import time
 from pathlib import Path
 
 import optuna
@@ -206,3 +207,74 @@ def test_two_sweeps_created_within_one_second_find_the_newer(monkeypatch):
     assert datetime.datetime.fromisoformat(created).microsecond == 900_000
     assert local_sweeps.find_sweep("g") == latest
     assert latest not in earlier
+
+
+# ---------------------------------------------------------------------------
+# Agents on other machines: heartbeats
+# ---------------------------------------------------------------------------
+
+def claim_elsewhere(sweep_id, point, age, beat=True):
+    """Claim a grid point as an agent on another machine would, ``age`` seconds ago,
+    with its last heartbeat then (or none at all)."""
+    from optuna.storages.journal import JournalFileBackend
+
+    from local_sweeps.config import validate_config
+    from local_sweeps.space import grid_points, search_space
+
+    config = validate_config(GRID)
+    folder = Path(".sweeps", sweep_id)
+    study = optuna.load_study(study_name=sweep_id, storage=optuna.storages.JournalStorage(
+        JournalFileBackend(str(folder / "journal.log"))))
+    study.enqueue_trial(grid_points(config)[point], user_attrs={"grid_index": point})
+    trial = study.ask(fixed_distributions=search_space(config))
+    claimed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
+        seconds=age)
+    for key, value in {"run_id": "elsewhr1", "agent": "another-machine.example:4242",
+                       "config": {"x": GRID["parameters"]["x"]["values"][point], "epochs": 1},
+                       "state": "running", "start": claimed.isoformat()}.items():
+        trial.set_user_attr(key, value)
+    if beat:
+        beat = folder / "heartbeats" / str(trial.number)
+        beat.parent.mkdir(exist_ok=True)
+        beat.touch()
+        past = claimed.timestamp()
+        os.utime(beat, (past, past))
+    return trial.number
+
+
+@pytest.mark.parametrize("beat", [True, False], ids=["stale heartbeat", "never beat"])
+def test_a_trial_whose_agent_died_on_another_machine_is_reclaimed(beat):
+    assert socket.gethostname() != "another-machine.example"
+    sweep_id = local_sweeps.sweep(GRID)
+    number = claim_elsewhere(sweep_id, 0, controller.HEARTBEAT_GRACE + 30, beat)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    df = local_sweeps.results(sweep_id).set_index("trial")
+    assert finished_x(sweep_id) == [1, 2, 3, 4]  # the grid finished, x=1 included
+    assert df.loc[number, "state"] == "failed"
+    assert "another-machine.example:4242" in df.loc[number, "error"]
+    assert "no heartbeat for" in df.loc[number, "error"]
+    assert not Path(".sweeps", sweep_id, "heartbeats", str(number)).exists()
+
+
+def test_a_trial_with_a_recent_heartbeat_on_another_machine_is_left_running(capsys):
+    sweep_id = local_sweeps.sweep(GRID)
+    number = claim_elsewhere(sweep_id, 0, controller.HEARTBEAT_GRACE / 4)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    df = local_sweeps.results(sweep_id).set_index("trial")
+    assert df.loc[number, "state"] == "running"
+    assert finished_x(sweep_id) == [2, 3, 4]
+    assert "(1 still running elsewhere)" in capsys.readouterr().out
+
+
+def test_heartbeats_keep_a_long_trial_alive_and_stop_with_it(monkeypatch):
+    # A trial that outlives the grace period is not reclaimed while its agent beats.
+    monkeypatch.setattr(controller, "HEARTBEAT_INTERVAL", 0.05)
+    beat = Path("beat")
+    heartbeat = controller._Heartbeat(beat)
+    os.utime(beat, (0, 0))
+    with heartbeat:
+        deadline = time.monotonic() + 30
+        while beat.stat().st_mtime == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert beat.stat().st_mtime > 0, "the heartbeat never touched its file"
+    assert not beat.exists() and not heartbeat._thread.is_alive()
