@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,15 +379,29 @@ def list_offline_runs(wandb_dir="wandb", project=None, group=None) -> list[Offli
     Returns
     -------
     list of OfflineRun
-        Sorted by start time (runs that recorded none come last).
+        Sorted by start time (runs that recorded none come last). A folder whose
+        ``.wandb`` file is missing or unreadable is skipped with a warning naming it.
     """
     wandb_dir = Path(wandb_dir)
     if not wandb_dir.is_dir():
         raise FileNotFoundError(f"no W&B folder at {wandb_dir}: has a run been logged here?")
     folders = sorted(wandb_dir.glob("offline-run-*"))
+
+    def read(folder):
+        try:
+            return read_offline_run(folder), None
+        except (OSError, RuntimeError, ValueError) as e:  # ValueError: W&B's JSON cut short
+            return None, f"{e}"
+
     # Each read waits on a subprocess, so reading several at once saves time.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        runs = list(pool.map(read_offline_run, folders))
+        read_back = list(pool.map(read, folders))
+    for folder, (_, problem) in zip(folders, read_back, strict=True):
+        if problem:
+            # One broken folder (a run killed as it started, a copy cut short) must
+            # not hide every other run.
+            warnings.warn(f"skipped {folder}: {problem}", stacklevel=2)
+    runs = [r for r, _ in read_back if r is not None]
     runs = [r for r in runs if (project is None or r.project == project)
             and (group is None or r.group == group)]
     last = pd.Timestamp.max.tz_localize("UTC")  # for runs killed before writing anything

@@ -402,6 +402,28 @@ def test_logged_runs_offline(clean_env):
     assert ids[0] not in str(missing.value)
 
 
+def test_list_offline_runs_skips_a_broken_run_folder_with_a_warning(clean_env):
+    setup_wandb(project="broken")
+    ids = []
+    for lr in (0.1, 0.01):
+        with wandb.init(config={"lr": lr}) as run:
+            wandb.log({"val_acc": lr})
+        ids.append(run.id)
+    empty = Path("wandb", "offline-run-20260101_000000-empty001")
+    empty.mkdir()  # a run killed before it wrote its log
+    garbled = Path("wandb", "offline-run-20260101_000001-garbl001")
+    garbled.mkdir()
+    (garbled / "run-garbl001.wandb").write_bytes(b"copied half way")
+    with pytest.warns(UserWarning) as caught:
+        runs = list_offline_runs()
+    assert sorted(r.id for r in runs) == sorted(ids)
+    messages = [str(w.message) for w in caught]
+    assert any(m.startswith(f"skipped {empty}: ") and "no single run-*.wandb" in m
+               for m in messages), messages
+    assert any(m.startswith(f"skipped {garbled}: ") and "not a W&B run log" in m
+               for m in messages), messages
+
+
 def api_run(run_id, state="finished"):
     """A real public-API Run, built from attrs shaped like the server's answer."""
     attrs = {
