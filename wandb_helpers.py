@@ -13,8 +13,10 @@ import configparser
 import json
 import netrc
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +38,18 @@ _MODES = {"online": "online", "offline": "offline", "disabled": "disabled",
 # URL. The default base URL is CoreWeave's proxy for api.wandb.ai, and W&B also
 # accepts an entry for api.wandb.ai (which older versions wrote), so check both.
 _DEFAULT_HOSTS = ("api.forge.coreweave.com", "api.wandb.ai")
+
+
+# W&B's default server (wandb.sdk.lib.urls.DEFAULT_BASE_URL in 0.31).
+_DEFAULT_BASE_URL = "https://" + _DEFAULT_HOSTS[0]
+# Seconds to wait for the W&B server to accept a connection before calling it unreachable.
+# Without this check an unreachable server costs wandb.init() ~100 s and ends in
+# "the service process is busy", which says nothing about working offline.
+PROBE_TIMEOUT = 5
+
+
+class WandbUnreachableError(ConnectionError):
+    """W&B is set to run online, but its server cannot be reached."""
 
 
 def _netrc_has_key(path: Path, hosts) -> bool:
@@ -63,6 +77,53 @@ def _read_settings(paths) -> dict:
         if parser.has_section("default"):
             settings.update(parser["default"])
     return settings
+
+
+def _settings(environ, settings_paths=None) -> dict:
+    """W&B's settings files as W&B finds them: the global one, then ``wandb/settings``."""
+    if settings_paths is None:
+        home = Path(environ.get("HOME") or Path.home())
+        config_dir = environ.get("WANDB_CONFIG_DIR") or home / ".config" / "wandb"
+        root = environ.get("WANDB_DIR") or "."
+        settings_paths = [Path(config_dir) / "settings", Path(root) / "wandb" / "settings"]
+    return _read_settings(settings_paths)
+
+
+def wandb_base_url(environ=None, settings_paths=None) -> str:
+    """The W&B server that ``wandb.init()`` will talk to (``WANDB_BASE_URL``, settings, default)."""
+    environ = os.environ if environ is None else environ
+    return (environ.get("WANDB_BASE_URL") or _settings(environ, settings_paths).get("base_url")
+            or _DEFAULT_BASE_URL).strip()
+
+
+def _unreachable(base_url, timeout=PROBE_TIMEOUT):
+    """Why the server at ``base_url`` cannot be reached, or None once it accepts a connection.
+
+    Only opens a TCP connection (no request, no key sent). Name lookup can hang past a
+    socket timeout, so the whole probe runs in a thread given ``timeout`` seconds.
+    """
+    parts = urlsplit(base_url)
+    if not parts.hostname:
+        return f"{base_url!r} is not a URL"
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as e:
+        return f"{base_url!r} has a bad port ({e})"
+    outcome = []
+
+    def probe():
+        try:
+            socket.create_connection((parts.hostname, port), timeout=timeout).close()
+            outcome.append(None)
+        except OSError as e:
+            outcome.append(e.strerror or str(e) or type(e).__name__)
+
+    thread = threading.Thread(target=probe, daemon=True, name="wandb-server-probe")
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        return f"no answer within {timeout} s"
+    return outcome[0]
 
 
 def choose_wandb_mode(environ=None, netrc_path=None, colab_secret=None,
@@ -97,11 +158,7 @@ def choose_wandb_mode(environ=None, netrc_path=None, colab_secret=None,
     """
     environ = os.environ if environ is None else environ
     home = Path(environ.get("HOME") or Path.home())
-    if settings_paths is None:
-        config_dir = environ.get("WANDB_CONFIG_DIR") or home / ".config" / "wandb"
-        root = environ.get("WANDB_DIR") or "."
-        settings_paths = [Path(config_dir) / "settings", Path(root) / "wandb" / "settings"]
-    settings = _read_settings(settings_paths)
+    settings = _settings(environ, settings_paths)
 
     # An explicit choice always wins: WANDB_MODE, then the mode that `wandb offline`
     # or `wandb disabled` saved in W&B's settings (W&B's own order of precedence).
@@ -160,9 +217,25 @@ def setup_wandb(project=None):
     -------
     str
         The mode: ``"online"``, ``"offline"`` or ``"disabled"``.
+
+    Raises
+    ------
+    WandbUnreachableError
+        Online, if the W&B server does not accept a connection within
+        ``PROBE_TIMEOUT`` seconds; the message says how to work offline.
     """
     secret = None if os.environ.get("WANDB_API_KEY") else _colab_secret()
     mode, reason = choose_wandb_mode(colab_secret=secret)
+    if mode == "online":
+        base_url = wandb_base_url()
+        problem = _unreachable(base_url)
+        if problem:
+            host = urlsplit(base_url).netloc.rpartition("@")[2] or base_url
+            raise WandbUnreachableError(
+                f"W&B would run online ({reason}), but its server {host} cannot be reached "
+                f"({problem}). To work offline, set WANDB_MODE=offline (in a notebook: "
+                f"os.environ['WANDB_MODE'] = 'offline' before setup_wandb(); in a shell: "
+                f"export WANDB_MODE=offline); `wandb sync` uploads the runs later.")
     if secret and reason.startswith("the Colab secret"):
         os.environ["WANDB_API_KEY"] = secret  # otherwise wandb.init() would prompt
     os.environ["WANDB_MODE"] = mode

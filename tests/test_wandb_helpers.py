@@ -22,7 +22,9 @@ from wandb.apis.public.runs import Run as ApiRun
 from wandb.apis.public.runs import RunNotFoundError
 from wandb.sdk.artifacts.artifact_file_cache import get_artifact_file_cache
 from wandb.sdk.lib.hashutil import md5_file_b64
+import wandb_helpers
 from wandb_helpers import (
+    WandbUnreachableError,
     choose_wandb_mode,
     list_offline_runs,
     logged_runs,
@@ -153,9 +155,52 @@ def test_setup_wandb_uses_a_colab_secret(clean_env, monkeypatch, capsys):
     google.colab = colab
     monkeypatch.setitem(sys.modules, "google", google)
     monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setattr(wandb_helpers, "_unreachable", lambda base_url: None)  # no network here
     assert setup_wandb() == "online"
     assert os.environ["WANDB_API_KEY"] == FAKE_KEY  # so that wandb.init() need not prompt
     assert FAKE_KEY not in capsys.readouterr().out
+
+
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+def test_an_unreachable_server_fails_at_once_and_says_how_to_work_offline(clean_env, monkeypatch,
+                                                                          capsys):
+    # A key, but the server does not answer: wandb.init() alone would wait ~100 s and
+    # end with "the service process is busy".
+    monkeypatch.setenv("WANDB_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("WANDB_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    with pytest.raises(WandbUnreachableError, match="WANDB_MODE=offline") as error:
+        setup_wandb()
+    assert "127.0.0.1" in str(error.value) and "cannot be reached" in str(error.value)
+    assert FAKE_KEY not in str(error.value)
+    assert os.environ.get("WANDB_MODE") != "online"  # nothing was switched on
+    # an explicit WANDB_MODE=online is checked the same way
+    monkeypatch.delenv("WANDB_API_KEY")
+    monkeypatch.setenv("WANDB_MODE", "online")
+    with pytest.raises(WandbUnreachableError, match="WANDB_MODE=offline"):
+        setup_wandb()
+
+
+def test_a_server_that_answers_and_the_configured_url_are_used(clean_env, monkeypatch):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        monkeypatch.setenv("WANDB_API_KEY", FAKE_KEY)
+        monkeypatch.setenv("WANDB_BASE_URL", url)
+        assert setup_wandb() == "online"
+    monkeypatch.delenv("WANDB_BASE_URL")
+    settings = clean_env / "home" / ".config" / "wandb" / "settings"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("[default]\nbase_url = https://wandb.example.org\n")
+    assert wandb_helpers.wandb_base_url() == "https://wandb.example.org"
+    settings.unlink()
+    from wandb.sdk.lib.urls import DEFAULT_BASE_URL
+    assert wandb_helpers.wandb_base_url() == DEFAULT_BASE_URL
 
 
 SCRIPT = """
