@@ -54,6 +54,7 @@ class _LogWatch:
         self.trial, self.metric, self.early_terminate = trial, metric, early_terminate
         self.others = others
         self.history = []   # the metric's finite values, in log order
+        self.logged = []    # every value logged as the metric, whatever it was
         self.stopped = None  # (bracket, cut) when hyperband stopped the trial
 
     def __enter__(self):
@@ -81,6 +82,7 @@ class _LogWatch:
         if not self.metric or self.metric["name"] not in data:
             return
         value = data[self.metric["name"]]
+        self.logged.append(value)  # for a precise reason if it is not a finite number
         # W&B's hyperband skips values that are not finite numbers (filter_invalid).
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(value):
@@ -173,6 +175,11 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
         pass
     except KeyboardInterrupt:
         error, interrupted = "KeyboardInterrupt: the trial was interrupted", True
+    except SystemExit as e:
+        # sys.exit() in train() must end the trial, not the agent; sys.exit() or
+        # sys.exit(0) is a normal return, as for a script.
+        if e.code not in (None, 0):
+            error = f"{traceback.format_exc()}train() called sys.exit({e.code!r})"
     except Exception:
         error = traceback.format_exc()
     try:
@@ -186,6 +193,8 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
                 os.environ[key] = value
     end = datetime.datetime.now(datetime.timezone.utc)
     outcome = read_outcome(wandb_dir, run_id, metric, error)
+    if error is None and metric:
+        outcome.update(_metric_problem(outcome, metric["name"], watch.logged))
     if watch.stopped and outcome["state"] == "finished":
         outcome["state"] = "stopped"
         outcome["bracket"], outcome["cut"] = watch.stopped
@@ -228,6 +237,33 @@ def read_outcome(wandb_dir, run_id, metric, error):
     return {**outcome, "state": "failed" if error else "finished", "error": error}
 
 
+def _metric_problem(outcome, name, logged):
+    """Why a trial's metric is not a finite number, as outcome fields ({} if it is one).
+
+    A metric logged as text is a bug in ``train()``: the trial failed. A NaN or
+    infinite metric is a run that diverged: it finished (as W&B records it), with the
+    first epoch at which its metric stopped being a finite number noted in ``error``.
+    """
+    value = outcome.get("metric")
+    if value is None and logged and not _is_number(logged[-1]):
+        last = logged[-1]
+        return {"state": "failed",
+                "error": f"train() logged the sweep metric {name!r} as "
+                         f"{type(last).__name__} ({str(last)[:40]!r}), not a number; "
+                         f"log a float, e.g. float(value)"}
+    if value is not None and not math.isfinite(value):
+        epoch = next((i + 1 for i, v in enumerate(logged)
+                      if _is_number(v) and not math.isfinite(v)), None)
+        where = f" at epoch {epoch}" if epoch else ""
+        return {"error": f"the sweep metric {name!r} was {float(value)}{where}: the run "
+                         f"diverged (try a smaller lr); it counts as finished, without a value"}
+    return {}
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _flatten(config, prefix=""):
     flat = {}
     for key, value in config.items():
@@ -257,6 +293,8 @@ def trial_line(number, config, outcome, metric):
         result = f"{metric['name']}={_short(value) if value is not None else 'none'}"
         if outcome["state"] == "stopped":
             result += f"  (stopped by hyperband after {outcome.get('epochs')} epochs)"
+        elif value is not None and not math.isfinite(value):
+            result += "  (the run diverged)"
     else:
         result = "finished"
     return f"trial {number}  {params}  ->  {result}"

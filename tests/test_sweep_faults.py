@@ -278,3 +278,70 @@ def test_heartbeats_keep_a_long_trial_alive_and_stop_with_it(monkeypatch):
             time.sleep(0.01)
         assert beat.stat().st_mtime > 0, "the heartbeat never touched its file"
     assert not beat.exists() and not heartbeat._thread.is_alive()
+
+
+# ---------------------------------------------------------------------------
+# train() misbehaving: a precise reason, and the agent goes on
+# ---------------------------------------------------------------------------
+
+def train_string_metric():
+    import wandb
+    with wandb.init() as run:
+        run.log({"epoch": 0, "score": "0.93"})
+
+
+def train_diverges():
+    import wandb
+    with wandb.init() as run:
+        run.log({"epoch": 0, "score": float("nan"), "loss": float("inf")})
+
+
+def train_exits():
+    import wandb
+    with wandb.init() as run:
+        run.log({"epoch": 0, "score": 0.5})
+        sys.exit(3)
+
+
+def train_exits_cleanly():
+    import wandb
+    with wandb.init() as run:
+        run.log({"epoch": 0, "score": 0.75})
+    sys.exit()
+
+
+@pytest.mark.parametrize("train, state, reason", [
+    (train_string_metric, "failed",
+     "logged the sweep metric 'score' as str ('0.93'), not a number"),
+    # W&B records a diverged run as finished; samplers do not learn from its NaN
+    (train_diverges, "finished", "the sweep metric 'score' was nan at epoch 1: the run diverged"),
+    (train_exits, "failed", "train() called sys.exit(3)"),
+    (train_exits_cleanly, "finished", None),
+], ids=["string", "diverged", "sys.exit(3)", "sys.exit()"])
+def test_a_misbehaving_train_gets_a_precise_reason_and_the_agent_goes_on(train, state, reason,
+                                                                         capsys):
+    sweep_id = local_sweeps.sweep({"method": "grid", "metric": {"name": "score", "goal": "maximize"},
+                                   "parameters": {"x": {"values": [1, 2]}, "epochs": {"value": 1}}})
+    local_sweeps.agent(sweep_id, function=train, count=1)
+    # the agent returned, and a second one carries on with the sweep
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    df = local_sweeps.results(sweep_id)
+    assert list(df["state"]) == [state, "finished"], df["error"].tolist()
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("trial 0 "))
+    if reason is None:
+        assert df["score"].iloc[0] == 0.75 and df["error"].isna().iloc[0]
+    else:
+        assert reason in df["error"].iloc[0]
+        assert ("failed: " in line) == (state == "failed") and "Traceback" not in line
+        assert reason in line or "diverged" in line, line
+
+
+def test_count_zero_on_the_command_line_is_a_usage_error(capsys):
+    sweep_id = local_sweeps.sweep(GRID)
+    for bad in ("0", "-2", "two"):
+        with pytest.raises(SystemExit) as exit_:
+            local_sweeps_main(["agent", sweep_id, "--function", "sweep_fixtures:train_record",
+                               "--count", bad])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and "--count" in err and "Traceback" not in err, err
+    assert local_sweeps.results(sweep_id).empty
