@@ -300,13 +300,9 @@ def _leet_inspect(wandb_file: Path, timeout=60):
     Returns its two views, read side by side: every record (one JSON object a
     line), and W&B's own summary of the run (state, config, final values).
     """
-    try:
-        from wandb.util import get_core_path
-        # `wandb leet inspect` only starts this binary with these arguments, but
-        # the CLI's own start-up costs ~0.9 s a call; the binary alone ~0.03 s.
-        command = [get_core_path(), "leet", "inspect", "--no-observability"]
-    except Exception:
-        command = [sys.executable, "-m", "wandb", "leet", "inspect"]
+    from local_sweeps import wandb_internals  # W&B's private pieces live there
+
+    command = wandb_internals.leet_inspect_command()
     target = ["--json", "--run-file", str(wandb_file), str(wandb_file.parent.parent)]
     readers = [subprocess.Popen(command + flags + target, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -562,7 +558,8 @@ def logged_runs(run_ids, project=None, wandb_dir="wandb") -> dict[str, OfflineRu
     if missing:
         raise KeyError(f"no offline run {', '.join(missing)} in {wandb_dir}")
     with ThreadPoolExecutor(max_workers=4) as pool:
-        runs = dict(zip(run_ids, pool.map(read_offline_run, [f[-1] for f in folders.values()])))
+        runs = dict(zip(run_ids, pool.map(read_offline_run, [f[-1] for f in folders.values()]),
+                        strict=True))
     other = [i for i, run in runs.items() if project is not None and run.project != project]
     if other:
         raise KeyError(f"no offline run {', '.join(other)} in project {project!r} "
@@ -588,34 +585,27 @@ class OfflineArtifact:
     files: dict = field(repr=False)
 
 
-# W&B's per-file hash for each manifest digest algorithm, and the folder its
-# artifact cache files them under (wandb.sdk.artifacts.artifact_file_cache).
-_FILE_DIGESTS = {"MANIFEST_MD5": ("md5_file_b64", "md5"),
-                 "MANIFEST_XXH128": ("xxh128_file_b64", "xxh128")}
-
-
 def _artifact_file(record: dict, entry: dict) -> Path:
     """The local copy of one manifest entry, after checking it against its digest."""
-    from wandb.sdk.artifacts.artifact_file_cache import artifacts_cache_dir
-    from wandb.sdk.lib import hashutil
+    from local_sweeps import wandb_internals  # W&B's private pieces live there
 
     where = (f"artifact {record['name']!r} of run {record.get('run_id', '?')},"
              f" file {entry['path']!r}")
     if entry.get("ref"):
         raise ValueError(f"{where}: a reference, of which W&B keeps no local copy")
     algorithm = record.get("digest_algorithm") or "MANIFEST_MD5"
-    if algorithm not in _FILE_DIGESTS:
+    if algorithm not in wandb_internals.FILE_DIGESTS:
         raise ValueError(f"{where}: unknown digest algorithm {algorithm}")
-    hash_name, cache_folder = _FILE_DIGESTS[algorithm]
+    cache_folder = wandb_internals.FILE_DIGESTS[algorithm][1]
     # Offline, W&B leaves its staging copy (the file as it was when logged) in
     # place; uploading it (`wandb sync`) moves it into W&B's artifact cache.
-    hex_digest = hashutil.b64_to_hex_id(entry["digest"])
+    hex_digest = wandb_internals.b64_to_hex(entry["digest"])
     candidates = [Path(entry["local_path"])] if entry.get("local_path") else []
-    cache = artifacts_cache_dir() / "obj" / cache_folder
+    cache = wandb_internals.artifact_cache_dir() / "obj" / cache_folder
     candidates.append(cache / hex_digest[:2] / hex_digest[2:])
     copies = [path for path in candidates if path.is_file()]
     for path in copies:
-        if getattr(hashutil, hash_name)(path) == entry["digest"]:
+        if wandb_internals.file_digest(path, algorithm) == entry["digest"]:
             return path
     if copies:
         raise ValueError(f"{where}: the local copy no longer matches the digest W&B logged;"

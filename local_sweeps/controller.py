@@ -29,8 +29,6 @@ from .config import load_config, validate_config
 from .space import decode, flatten_parameters, grid_points, search_space
 from .tables import api_results_frame, results_frame
 
-
-
 SWEEPS_DIR = Path(".sweeps")
 # Stop an agent after this many failed trials in a row: a train() that is broken
 # fails every time, so going on would only burn the sweep. (W&B's agent stops at
@@ -58,7 +56,7 @@ def _online():
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 @contextlib.contextmanager

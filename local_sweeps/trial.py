@@ -16,17 +16,16 @@ agent (``wandb/agents/pyagent.py``) runs a function-based sweep job, so the read
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import functools
 import math
 import os
 import traceback
 from pathlib import Path
 
 import wandb
-from wandb.sdk.lib import config_util
-from wandb.sdk.wandb_run import Run
 
+from . import wandb_internals
 from .hyperband import hyperband_check
 
 # The environment variables a trial sets (as W&B's agent does) and then restores.
@@ -44,10 +43,9 @@ class TrialStopped(BaseException):
 
 
 class _LogWatch:
-    """Patches ``wandb.Run.log`` for the length of one trial to see the metric as logged.
+    """Watches every ``run.log`` of one trial, to see the metric as it is logged.
 
-    W&B has no hook for this; ``wandb.log`` is bound to ``run.log`` at init, so the
-    class attribute patched before ``train()`` starts covers both spellings.
+    W&B has no hook for this; ``wandb_internals.patch_run`` does the patching.
     """
 
     def __init__(self, trial, metric, early_terminate, others):
@@ -59,24 +57,22 @@ class _LogWatch:
 
     def __enter__(self):
         watch = self
-        original_log, original_exit = self._saved = Run.log, Run.__exit__
 
-        @functools.wraps(original_log)
-        def log(run, data, *args, **kwargs):
+        def log(original_log, run, data, *args, **kwargs):
             original_log(run, data, *args, **kwargs)
             watch.observe(run, data)
 
-        @functools.wraps(original_exit)
-        def exit_(run, exc_type, exc, tb):
+        def exit_(original_exit, run, exc_type, exc, tb):
             if exc_type is not None and issubclass(exc_type, TrialStopped):
                 return None  # observe() finished the run cleanly; no traceback to print
             return original_exit(run, exc_type, exc, tb)
 
-        Run.log, Run.__exit__ = log, exit_
+        self._patch = wandb_internals.patch_run(log, exit_)
+        self._patch.__enter__()
         return self
 
     def __exit__(self, *exc):
-        Run.log, Run.__exit__ = self._saved
+        self._patch.__exit__(*exc)
 
     def observe(self, run, data):
         if not self.metric or self.metric["name"] not in data:
@@ -96,10 +92,8 @@ class _LogWatch:
             self.history, self.others(), self.early_terminate, self.metric["goal"])
         if stop:
             self.stopped = (bracket, cut)
-            try:  # shows in the W&B UI which runs were cut short
+            with contextlib.suppress(Exception):  # shows in the W&B UI which runs were cut short
                 run.tags = tuple(run.tags or ()) + (STOPPED_TAG,)
-            except Exception:
-                pass
             # The run ends as finished, not failed: it did what it was told.
             run.finish(exit_code=0)
             raise TrialStopped(f"hyperband stopped this trial after {len(self.history)} "
@@ -140,10 +134,9 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
         (when the function returned), and as far as known ``metric``, ``epochs``,
         ``steps``, ``run_dir``, ``error``.
     """
-    # W&B's agent writes {key: {value: ...}} and points WANDB_SWEEP_PARAM_PATH at it;
-    # wandb.init() reads it into run.config (wandb_setup.py, wandb_init.py).
-    config_util.save_config_file_from_dict(
-        str(param_path), {key: {"value": value} for key, value in config.items()})
+    # As W&B's agent, point WANDB_SWEEP_PARAM_PATH at the values; wandb.init() reads
+    # them into run.config (wandb_setup.py, wandb_init.py).
+    wandb_internals.write_sweep_params(param_path, config)
     saved = {key: os.environ.get(key) for key in TRIAL_ENV}
     os.environ.update({"WANDB_SWEEP_PARAM_PATH": str(Path(param_path).resolve()),
                        "WANDB_RUN_ID": run_id, "WANDB_RUN_GROUP": group})
@@ -191,7 +184,7 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    end = datetime.datetime.now(datetime.timezone.utc)
+    end = datetime.datetime.now(datetime.UTC)
     outcome = read_outcome(wandb_dir, run_id, metric, error)
     if error is None and metric:
         outcome.update(_metric_problem(outcome, metric["name"], watch.logged))

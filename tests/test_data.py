@@ -114,7 +114,7 @@ def dataset(request):
 
 def _assert_matches(data, ds):
     (x_train, t_train), (x_test, t_test) = data
-    for name, got in zip(FILES, (x_train, t_train, x_test, t_test)):
+    for name, got in zip(FILES, (x_train, t_train, x_test, t_test), strict=True):
         np.testing.assert_array_equal(got, ds.arrays[name], err_msg=name)
 
 
@@ -181,7 +181,7 @@ def test_real_files_other_shapes():
 
 
 def test_sha256_table_matches_the_real_files(real):
-    assert mnist_data.SHA256 == real.checksums
+    assert real.checksums == mnist_data.SHA256
 
 
 # --------------------------------------------------------------------------- a folder
@@ -444,7 +444,7 @@ def test_every_call_returns_fresh_arrays(sample, monkeypatch, capsys):
     for array in (x, t, x_test, t_test):
         array[...] = 7
     again = load_mnist(data_dir=sample.folder, verbose=False)
-    for got, want in zip((*again[0], *again[1]), expected):
+    for got, want in zip((*again[0], *again[1]), expected, strict=True):
         np.testing.assert_array_equal(got, want)
     assert capsys.readouterr().out == ""
     np.testing.assert_array_equal(np.round(expected[0] * 255),
@@ -466,10 +466,10 @@ def test_offline_fallback_is_loud_and_stratified(sample, capsys):
     shipped = {}
     for name in ("train", "t10k"):
         images = sample.arrays[f"{name}-images-idx3-ubyte"].reshape(-1, 784)
-        for row, label in zip(images, sample.arrays[f"{name}-labels-idx1-ubyte"]):
+        for row, label in zip(images, sample.arrays[f"{name}-labels-idx1-ubyte"], strict=True):
             shipped[row.tobytes()] = label
     got = {np.round(row * 255).astype(np.uint8).tobytes(): label
-           for row, label in zip(np.concatenate([x, x_test]), np.concatenate([t, t_test]))}
+           for row, label in zip(np.concatenate([x, x_test]), np.concatenate([t, t_test]), strict=True)}
     assert got == shipped
     with pytest.warns(UserWarning):
         again = load_mnist(verbose=False)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import optuna
 import pytest
+import sweep_fixtures
 import yaml
 
 import local_sweeps
-import sweep_fixtures
 from local_sweeps import controller
 from local_sweeps.__main__ import main as local_sweeps_main
 
@@ -197,7 +197,7 @@ def test_ensure_sweep_reuses_the_same_config_and_never_an_edited_one(capsys):
 
 
 def test_two_sweeps_created_within_one_second_find_the_newer(monkeypatch):
-    base = datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
+    base = datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=datetime.UTC)
     times = iter([base.replace(microsecond=900_000), base.replace(microsecond=100_000),
                   base.replace(microsecond=500_000)])
     monkeypatch.setattr(controller, "_now", lambda: next(times))
@@ -227,7 +227,7 @@ def claim_elsewhere(sweep_id, point, age, beat=True):
         JournalFileBackend(str(folder / "journal.log"))))
     study.enqueue_trial(grid_points(config)[point], user_attrs={"grid_index": point})
     trial = study.ask(fixed_distributions=search_space(config))
-    claimed = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
+    claimed = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
         seconds=age)
     for key, value in {"run_id": "elsewhr1", "agent": "another-machine.example:4242",
                        "config": {"x": GRID["parameters"]["x"]["values"][point], "epochs": 1},

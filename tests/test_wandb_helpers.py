@@ -22,6 +22,7 @@ from wandb.apis.public.runs import Run as ApiRun
 from wandb.apis.public.runs import RunNotFoundError
 from wandb.sdk.artifacts.artifact_file_cache import get_artifact_file_cache
 from wandb.sdk.lib.hashutil import md5_file_b64
+
 import wandb_helpers
 from wandb_helpers import (
     WandbUnreachableError,
@@ -280,11 +281,10 @@ def test_round_trip(clean_env, capfd):
 
 def test_crashed_run_reads_as_failed(clean_env):
     setup_wandb()
-    with pytest.raises(ZeroDivisionError):
-        with wandb.init(project="crash"):
-            wandb.log({"loss": 1.0})
-            wandb.log({"loss": float("nan")})  # as a diverging trial would
-            1 / 0
+    with pytest.raises(ZeroDivisionError), wandb.init(project="crash"):
+        wandb.log({"loss": 1.0})
+        wandb.log({"loss": float("nan")})  # as a diverging trial would
+        _ = 1 / 0
     (run,) = list_offline_runs()
     assert run.state == "failed"
     assert run.exit_code not in (0, None)
@@ -434,7 +434,7 @@ def test_logged_runs_offline(clean_env):
 
     runs = logged_runs(reversed(ids))
     assert list(runs) == ids[::-1]
-    for run_id, lr in zip(ids, (0.1, 0.01)):
+    for run_id, lr in zip(ids, (0.1, 0.01), strict=True):
         run = runs[run_id]
         assert (run.id, run.config, run.group) == (run_id, {"lr": lr}, "pair")
         assert run.summary == {"val_acc": lr * 5}
