@@ -65,6 +65,25 @@ def test_a_journal_record_cut_off_by_a_full_disk_is_repaired_and_keeps_every_tri
     assert len(controller._LocalSweep(sweep_id).trials()) == 4
 
 
+def test_an_append_that_fails_on_a_full_disk_leaves_no_half_record(monkeypatch):
+    import errno
+
+    journal = controller._Journal("journal.log")
+    journal.append_logs([{"op_code": 0, "study_name": "s"}])
+    whole = Path("journal.log").read_bytes()
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched, pytest.raises(OSError, match="No space left"):
+        patched.setattr(controller.os, "fsync", full_disk)
+        journal.append_logs([{"op_code": 8, "trial_id": 0, "user_attr": {"a": "b" * 500}}])
+    assert Path("journal.log").read_bytes() == whole
+    assert not Path("journal.log.lock").exists()  # Optuna's append lock was released
+    assert list(controller._Journal("journal.log").read_logs(0)) == [{"op_code": 0,
+                                                                       "study_name": "s"}]
+
+
 def test_a_journal_damaged_in_the_middle_is_an_error_naming_the_file():
     sweep_id = local_sweeps.sweep(GRID)
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value, count=1)
