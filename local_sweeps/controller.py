@@ -542,7 +542,11 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None,
     None
         Offline, each trial prints one line; ``results(sweep_id)`` has them all.
         Ctrl-C marks the running trial as interrupted and returns; calling
-        ``agent()`` again resumes the sweep.
+        ``agent()`` again resumes the sweep. Agents in several processes, or on
+        several machines sharing the folder, may run one sweep together: a trial
+        whose agent stopped sending heartbeats for ``HEARTBEAT_GRACE`` seconds is
+        marked interrupted, and its grid point runs again. ``sys.exit()`` inside
+        ``function`` ends that trial (failed, unless the code is 0), not the agent.
     """
     if _online():
         kwargs = {}
@@ -606,8 +610,17 @@ def results(sweep_id, entity=None, project=None):
         (named as in the config; summary value), one column per parameter (nested
         keys joined by dots, ``optimizer.lr``; list values stay lists), ``epochs``
         (times the metric was logged), ``steps`` (history rows), ``runtime``
-        (seconds), ``start``, ``end`` (UTC) and ``error`` (the traceback of a
-        failed trial).
+        (seconds), ``start``, ``end`` (UTC) and ``error`` (why a trial failed,
+        with its traceback; for a finished trial whose metric is NaN or infinite,
+        the epoch at which it diverged).
+
+    Raises
+    ------
+    SweepNotFoundError
+        Offline, if there is no local sweep with this id here.
+    SweepStateError
+        Offline, if the sweep's ``sweep.yaml`` or ``journal.log`` is damaged beyond
+        repair (the message names the file).
     """
     if _online():
         path = "/".join(part for part in (entity, project, sweep_id) if part)
