@@ -360,14 +360,15 @@ class _Agent:
         return optuna.samplers.RandomSampler(seed=seed)
 
     def _last_sign_of_life(self, trial):
-        """When the agent running ``trial`` last showed it was alive (a POSIX time)."""
+        """When the agent running ``trial`` last showed it was alive (a POSIX time), and
+        whether that was a heartbeat (an agent from before heartbeats sends none)."""
         try:
-            return self.sweep.heartbeat_path(trial.number).stat().st_mtime
+            return self.sweep.heartbeat_path(trial.number).stat().st_mtime, True
         except OSError:  # no heartbeat yet: its claim is the last sign
             start = trial.user_attrs.get("start")
             if start:
-                return datetime.datetime.fromisoformat(start).timestamp()
-            return trial.datetime_start.timestamp() if trial.datetime_start else 0.0
+                return datetime.datetime.fromisoformat(start).timestamp(), False
+            return (trial.datetime_start.timestamp() if trial.datetime_start else 0.0), False
 
     def _reap_stale(self, study):
         """Mark trials whose agent is gone (killed, crashed, its machine down) as interrupted.
@@ -381,7 +382,7 @@ class _Agent:
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             agent_id = t.user_attrs.get("agent", "")
             agent_host, _, pid = agent_id.rpartition(":")
-            reason = None
+            reason, alive = None, False
             if agent_host == host and pid.isdigit() and os.name == "posix":
                 # This process runs one trial at a time, so a running trial of its own
                 # while it claims the next one was left behind by an earlier agent().
@@ -396,8 +397,10 @@ class _Agent:
                         pass
                 if not alive:
                     reason = "the agent running this trial ended without finishing it"
-            silent = now - self._last_sign_of_life(t)
-            if reason is None and silent > HEARTBEAT_GRACE:
+            last, beat = self._last_sign_of_life(t)
+            silent = now - last
+            # A live process here that never beat is an agent from before heartbeats.
+            if reason is None and silent > HEARTBEAT_GRACE and (beat or not alive):
                 reason = (f"the agent running this trial ({agent_id or 'unknown'}) ended without "
                           f"finishing it: no heartbeat for {silent:.0f} s (grace "
                           f"{HEARTBEAT_GRACE} s)")

@@ -232,7 +232,7 @@ def test_two_sweeps_created_within_one_second_find_the_newer(monkeypatch):
 # Agents on other machines: heartbeats
 # ---------------------------------------------------------------------------
 
-def claim_elsewhere(sweep_id, point, age, beat=True):
+def claim_elsewhere(sweep_id, point, age, beat=True, agent="another-machine.example:4242"):
     """Claim a grid point as an agent on another machine would, ``age`` seconds ago,
     with its last heartbeat then (or none at all)."""
     from optuna.storages.journal import JournalFileBackend
@@ -248,7 +248,7 @@ def claim_elsewhere(sweep_id, point, age, beat=True):
     trial = study.ask(fixed_distributions=search_space(config))
     claimed = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
         seconds=age)
-    for key, value in {"run_id": "elsewhr1", "agent": "another-machine.example:4242",
+    for key, value in {"run_id": "elsewhr1", "agent": agent,
                        "config": {"x": GRID["parameters"]["x"]["values"][point], "epochs": 1},
                        "state": "running", "start": claimed.isoformat()}.items():
         trial.set_user_attr(key, value)
@@ -283,6 +283,16 @@ def test_a_trial_with_a_recent_heartbeat_on_another_machine_is_left_running(caps
     assert df.loc[number, "state"] == "running"
     assert finished_x(sweep_id) == [2, 3, 4]
     assert "(1 still running elsewhere)" in capsys.readouterr().out
+
+
+def test_a_live_agent_here_from_before_heartbeats_is_left_running():
+    # Its process (here: pytest's parent) is alive on this machine, and it never beat.
+    sweep_id = local_sweeps.sweep(GRID)
+    number = claim_elsewhere(sweep_id, 0, controller.HEARTBEAT_GRACE * 10, beat=False,
+                             agent=f"{socket.gethostname()}:{os.getppid()}")
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    assert local_sweeps.results(sweep_id).set_index("trial").loc[number, "state"] == "running"
+    assert finished_x(sweep_id) == [2, 3, 4]
 
 
 def test_heartbeats_keep_a_long_trial_alive_and_stop_with_it(monkeypatch):
