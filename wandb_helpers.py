@@ -13,9 +13,12 @@ import configparser
 import json
 import netrc
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +38,18 @@ _MODES = {"online": "online", "offline": "offline", "disabled": "disabled",
 # URL. The default base URL is CoreWeave's proxy for api.wandb.ai, and W&B also
 # accepts an entry for api.wandb.ai (which older versions wrote), so check both.
 _DEFAULT_HOSTS = ("api.forge.coreweave.com", "api.wandb.ai")
+
+
+# W&B's default server (wandb.sdk.lib.urls.DEFAULT_BASE_URL in 0.31).
+_DEFAULT_BASE_URL = "https://" + _DEFAULT_HOSTS[0]
+# Seconds to wait for the W&B server to accept a connection before calling it unreachable.
+# Without this check an unreachable server costs wandb.init() ~100 s and ends in
+# "the service process is busy", which says nothing about working offline.
+PROBE_TIMEOUT = 5
+
+
+class WandbUnreachableError(ConnectionError):
+    """W&B is set to run online, but its server cannot be reached."""
 
 
 def _netrc_has_key(path: Path, hosts) -> bool:
@@ -62,6 +77,53 @@ def _read_settings(paths) -> dict:
         if parser.has_section("default"):
             settings.update(parser["default"])
     return settings
+
+
+def _settings(environ, settings_paths=None) -> dict:
+    """W&B's settings files as W&B finds them: the global one, then ``wandb/settings``."""
+    if settings_paths is None:
+        home = Path(environ.get("HOME") or Path.home())
+        config_dir = environ.get("WANDB_CONFIG_DIR") or home / ".config" / "wandb"
+        root = environ.get("WANDB_DIR") or "."
+        settings_paths = [Path(config_dir) / "settings", Path(root) / "wandb" / "settings"]
+    return _read_settings(settings_paths)
+
+
+def wandb_base_url(environ=None, settings_paths=None) -> str:
+    """The W&B server that ``wandb.init()`` will talk to (``WANDB_BASE_URL``, settings, default)."""
+    environ = os.environ if environ is None else environ
+    return (environ.get("WANDB_BASE_URL") or _settings(environ, settings_paths).get("base_url")
+            or _DEFAULT_BASE_URL).strip()
+
+
+def _unreachable(base_url, timeout=PROBE_TIMEOUT):
+    """Why the server at ``base_url`` cannot be reached, or None once it accepts a connection.
+
+    Only opens a TCP connection (no request, no key sent). Name lookup can hang past a
+    socket timeout, so the whole probe runs in a thread given ``timeout`` seconds.
+    """
+    parts = urlsplit(base_url)
+    if not parts.hostname:
+        return f"{base_url!r} is not a URL"
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as e:
+        return f"{base_url!r} has a bad port ({e})"
+    outcome = []
+
+    def probe():
+        try:
+            socket.create_connection((parts.hostname, port), timeout=timeout).close()
+            outcome.append(None)
+        except OSError as e:
+            outcome.append(e.strerror or str(e) or type(e).__name__)
+
+    thread = threading.Thread(target=probe, daemon=True, name="wandb-server-probe")
+    thread.start()
+    thread.join(timeout)
+    if not outcome:
+        return f"no answer within {timeout} s"
+    return outcome[0]
 
 
 def choose_wandb_mode(environ=None, netrc_path=None, colab_secret=None,
@@ -96,11 +158,7 @@ def choose_wandb_mode(environ=None, netrc_path=None, colab_secret=None,
     """
     environ = os.environ if environ is None else environ
     home = Path(environ.get("HOME") or Path.home())
-    if settings_paths is None:
-        config_dir = environ.get("WANDB_CONFIG_DIR") or home / ".config" / "wandb"
-        root = environ.get("WANDB_DIR") or "."
-        settings_paths = [Path(config_dir) / "settings", Path(root) / "wandb" / "settings"]
-    settings = _read_settings(settings_paths)
+    settings = _settings(environ, settings_paths)
 
     # An explicit choice always wins: WANDB_MODE, then the mode that `wandb offline`
     # or `wandb disabled` saved in W&B's settings (W&B's own order of precedence).
@@ -159,9 +217,25 @@ def setup_wandb(project=None):
     -------
     str
         The mode: ``"online"``, ``"offline"`` or ``"disabled"``.
+
+    Raises
+    ------
+    WandbUnreachableError
+        Online, if the W&B server does not accept a connection within
+        ``PROBE_TIMEOUT`` seconds; the message says how to work offline.
     """
     secret = None if os.environ.get("WANDB_API_KEY") else _colab_secret()
     mode, reason = choose_wandb_mode(colab_secret=secret)
+    if mode == "online":
+        base_url = wandb_base_url()
+        problem = _unreachable(base_url)
+        if problem:
+            host = urlsplit(base_url).netloc.rpartition("@")[2] or base_url
+            raise WandbUnreachableError(
+                f"W&B would run online ({reason}), but its server {host} cannot be reached "
+                f"({problem}). To work offline, set WANDB_MODE=offline (in a notebook: "
+                f"os.environ['WANDB_MODE'] = 'offline' before setup_wandb(); in a shell: "
+                f"export WANDB_MODE=offline); `wandb sync` uploads the runs later.")
     if secret and reason.startswith("the Colab secret"):
         os.environ["WANDB_API_KEY"] = secret  # otherwise wandb.init() would prompt
     os.environ["WANDB_MODE"] = mode
@@ -226,13 +300,9 @@ def _leet_inspect(wandb_file: Path, timeout=60):
     Returns its two views, read side by side: every record (one JSON object a
     line), and W&B's own summary of the run (state, config, final values).
     """
-    try:
-        from wandb.util import get_core_path
-        # `wandb leet inspect` only starts this binary with these arguments, but
-        # the CLI's own start-up costs ~0.9 s a call; the binary alone ~0.03 s.
-        command = [get_core_path(), "leet", "inspect", "--no-observability"]
-    except Exception:
-        command = [sys.executable, "-m", "wandb", "leet", "inspect"]
+    from local_sweeps import wandb_internals  # W&B's private pieces live there
+
+    command = wandb_internals.leet_inspect_command()
     target = ["--json", "--run-file", str(wandb_file), str(wandb_file.parent.parent)]
     readers = [subprocess.Popen(command + flags + target, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -378,15 +448,29 @@ def list_offline_runs(wandb_dir="wandb", project=None, group=None) -> list[Offli
     Returns
     -------
     list of OfflineRun
-        Sorted by start time (runs that recorded none come last).
+        Sorted by start time (runs that recorded none come last). A folder whose
+        ``.wandb`` file is missing or unreadable is skipped with a warning naming it.
     """
     wandb_dir = Path(wandb_dir)
     if not wandb_dir.is_dir():
         raise FileNotFoundError(f"no W&B folder at {wandb_dir}: has a run been logged here?")
     folders = sorted(wandb_dir.glob("offline-run-*"))
+
+    def read(folder):
+        try:
+            return read_offline_run(folder), None
+        except (OSError, RuntimeError, ValueError) as e:  # ValueError: W&B's JSON cut short
+            return None, f"{e}"
+
     # Each read waits on a subprocess, so reading several at once saves time.
     with ThreadPoolExecutor(max_workers=4) as pool:
-        runs = list(pool.map(read_offline_run, folders))
+        read_back = list(pool.map(read, folders))
+    for folder, (_, problem) in zip(folders, read_back, strict=True):
+        if problem:
+            # One broken folder (a run killed as it started, a copy cut short) must
+            # not hide every other run.
+            warnings.warn(f"skipped {folder}: {problem}", stacklevel=2)
+    runs = [r for r, _ in read_back if r is not None]
     runs = [r for r in runs if (project is None or r.project == project)
             and (group is None or r.group == group)]
     last = pd.Timestamp.max.tz_localize("UTC")  # for runs killed before writing anything
@@ -474,7 +558,8 @@ def logged_runs(run_ids, project=None, wandb_dir="wandb") -> dict[str, OfflineRu
     if missing:
         raise KeyError(f"no offline run {', '.join(missing)} in {wandb_dir}")
     with ThreadPoolExecutor(max_workers=4) as pool:
-        runs = dict(zip(run_ids, pool.map(read_offline_run, [f[-1] for f in folders.values()])))
+        runs = dict(zip(run_ids, pool.map(read_offline_run, [f[-1] for f in folders.values()]),
+                        strict=True))
     other = [i for i, run in runs.items() if project is not None and run.project != project]
     if other:
         raise KeyError(f"no offline run {', '.join(other)} in project {project!r} "
@@ -500,34 +585,27 @@ class OfflineArtifact:
     files: dict = field(repr=False)
 
 
-# W&B's per-file hash for each manifest digest algorithm, and the folder its
-# artifact cache files them under (wandb.sdk.artifacts.artifact_file_cache).
-_FILE_DIGESTS = {"MANIFEST_MD5": ("md5_file_b64", "md5"),
-                 "MANIFEST_XXH128": ("xxh128_file_b64", "xxh128")}
-
-
 def _artifact_file(record: dict, entry: dict) -> Path:
     """The local copy of one manifest entry, after checking it against its digest."""
-    from wandb.sdk.artifacts.artifact_file_cache import artifacts_cache_dir
-    from wandb.sdk.lib import hashutil
+    from local_sweeps import wandb_internals  # W&B's private pieces live there
 
     where = (f"artifact {record['name']!r} of run {record.get('run_id', '?')},"
              f" file {entry['path']!r}")
     if entry.get("ref"):
         raise ValueError(f"{where}: a reference, of which W&B keeps no local copy")
     algorithm = record.get("digest_algorithm") or "MANIFEST_MD5"
-    if algorithm not in _FILE_DIGESTS:
+    if algorithm not in wandb_internals.FILE_DIGESTS:
         raise ValueError(f"{where}: unknown digest algorithm {algorithm}")
-    hash_name, cache_folder = _FILE_DIGESTS[algorithm]
+    cache_folder = wandb_internals.FILE_DIGESTS[algorithm][1]
     # Offline, W&B leaves its staging copy (the file as it was when logged) in
     # place; uploading it (`wandb sync`) moves it into W&B's artifact cache.
-    hex_digest = hashutil.b64_to_hex_id(entry["digest"])
+    hex_digest = wandb_internals.b64_to_hex(entry["digest"])
     candidates = [Path(entry["local_path"])] if entry.get("local_path") else []
-    cache = artifacts_cache_dir() / "obj" / cache_folder
+    cache = wandb_internals.artifact_cache_dir() / "obj" / cache_folder
     candidates.append(cache / hex_digest[:2] / hex_digest[2:])
     copies = [path for path in candidates if path.is_file()]
     for path in copies:
-        if getattr(hashutil, hash_name)(path) == entry["digest"]:
+        if wandb_internals.file_digest(path, algorithm) == entry["digest"]:
             return path
     if copies:
         raise ValueError(f"{where}: the local copy no longer matches the digest W&B logged;"

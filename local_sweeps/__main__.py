@@ -8,7 +8,7 @@ import os
 import sys
 
 from .config import SweepConfigError
-from .controller import SweepNotFoundError, agent, results, sweep
+from .controller import SweepNotFoundError, SweepStateError, agent, results, sweep
 
 
 def _import_function(spec):
@@ -26,6 +26,18 @@ def _import_function(spec):
     return target
 
 
+def _positive_int(text):
+    """argparse type for ``--count``: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of trials, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be at least 1, got {value} (leave --count out to run until the sweep is done)")
+    return value
+
+
 def main(argv=None):
     """``python -m local_sweeps sweep|agent|results ...``; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -38,7 +50,7 @@ def main(argv=None):
     run.add_argument("sweep_id")
     run.add_argument("--function", required=True, metavar="MODULE:FUNCTION",
                      help="the training function, e.g. train_mnist:train (importable from here)")
-    run.add_argument("--count", type=int, help="trials for this agent (default: until done)")
+    run.add_argument("--count", type=_positive_int, help="trials for this agent (default: until done)")
     show = commands.add_parser("results", help="print a sweep's trials")
     show.add_argument("sweep_id")
     for command in (create, run, show):
@@ -68,6 +80,8 @@ def main(argv=None):
                 print(df.drop(columns=["start", "end", "error"]).to_string(index=False))
     except (SweepConfigError, SweepNotFoundError) as e:
         parser.exit(2, f"error: {e}\n")
+    except SweepStateError as e:  # not a usage error: the sweep's files are damaged
+        parser.exit(1, f"error: {e}\n")
     return 0
 
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import json
 import math
 import os
 import secrets
 import socket
 import string
+import threading
+import time
+import warnings
 from pathlib import Path
 
 import optuna
@@ -25,17 +29,26 @@ from .config import load_config, validate_config
 from .space import decode, flatten_parameters, grid_count, grid_trial_params, search_space
 from .tables import api_results_frame, results_frame
 
-
-
 SWEEPS_DIR = Path(".sweeps")
 # Stop an agent after this many failed trials in a row: a train() that is broken
 # fails every time, so going on would only burn the sweep. (W&B's agent stops at
 # 3 failures in its first minute and at 5 failed runs in a row at its start.)
 MAX_CONSECUTIVE_FAILURES = 3
+# A running trial's agent touches .sweeps/<id>/heartbeats/<trial> this often (seconds);
+# a trial whose heartbeat is older than the grace period is reclaimed by the next agent,
+# whatever machine it ran on. Optuna's own heartbeat (RDBStorage only) has the same
+# two settings; the grace here is generous because machines sharing a folder over the
+# network may disagree about the time by a few seconds.
+HEARTBEAT_INTERVAL = 10
+HEARTBEAT_GRACE = 60
 
 
 class SweepNotFoundError(LookupError):
     """No local sweep has this id."""
+
+
+class SweepStateError(RuntimeError):
+    """A local sweep's files (``sweep.yaml``, ``journal.log``) are damaged beyond repair."""
 
 
 def _online():
@@ -43,7 +56,7 @@ def _online():
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 @contextlib.contextmanager
@@ -82,6 +95,83 @@ def _file_lock(path):
 # A sweep on disk
 # ---------------------------------------------------------------------------
 
+def _whole_records_end(f):
+    """The size of the file open as ``f`` up to its last whole (newline-ended) record."""
+    size = f.seek(0, os.SEEK_END)
+    end = size
+    while end > 0:
+        start = max(0, end - 4096)
+        f.seek(start)
+        chunk = f.read(end - start)
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        end = start
+    return 0
+
+
+class _Journal(optuna.storages.journal.JournalFileBackend):
+    """Optuna's journal file, cut back to its last whole record before each append.
+
+    A full disk (or a process killed inside ``write``) leaves a record cut off. Optuna
+    skips a cut-off last line when reading, but the next append would glue a new
+    record onto it, and that line would make the whole journal unreadable for good.
+    The repair happens under Optuna's own append lock, so it never cuts a record that
+    another agent is writing at that moment.
+    """
+
+    def read_logs(self, log_number_from):
+        try:
+            yield from super().read_logs(log_number_from)
+        except ValueError as e:  # json.JSONDecodeError, or Optuna's "Invalid log format."
+            raise SweepStateError(
+                f"{self._file_path} is damaged in the middle ({e}), so the sweep's trials "
+                f"cannot be read back; its runs are still in wandb/ (list_offline_runs), "
+                f"and a new sweep() starts afresh") from None
+
+    def append_logs(self, logs):
+        text = ("\n".join(json.dumps(log, separators=(",", ":")) for log in logs) + "\n")
+        self._lock.acquire()
+        try:
+            with open(self._file_path, "r+b") as f:
+                end = _whole_records_end(f)
+                size = f.seek(0, os.SEEK_END)
+                if end < size:
+                    warnings.warn(f"{self._file_path}: its last record was cut off (a full disk, "
+                                  f"or a process killed while writing); removed those "
+                                  f"{size - end} bytes, every whole record is kept", stacklevel=2)
+                    f.truncate(end)
+                f.seek(end)
+                try:
+                    f.write(text.encode("utf-8"))
+                    f.flush()
+                    os.fsync(f.fileno())
+                except OSError:
+                    f.truncate(end)  # leave no half record behind (disk full)
+                    raise
+        finally:
+            self._lock.release()
+
+
+def _storage(folder):
+    return optuna.storages.JournalStorage(_Journal(str(Path(folder) / "journal.log")))
+
+
+def _read_meta(meta_path):
+    """A sweep's ``sweep.yaml`` as a dict, or SweepStateError naming the file."""
+    try:
+        with open(meta_path) as f:
+            meta = yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        raise SweepStateError(f"{meta_path} is damaged (not YAML: {e})") from None
+    missing = [key for key in ("id", "created", "project", "entity", "seed", "config")
+               if not isinstance(meta, dict) or key not in meta]
+    if missing or not isinstance(meta["config"], dict) or "method" not in meta["config"]:
+        raise SweepStateError(f"{meta_path} is damaged: it lacks "
+                              f"{', '.join(missing) or 'config.method'}; sweep() writes id, "
+                              f"created, project, entity, seed and config")
+    return meta
+
 class _LocalSweep:
     """The on-disk state of one local sweep, and its Optuna study."""
 
@@ -97,21 +187,29 @@ class _LocalSweep:
             raise SweepNotFoundError(
                 f"no local sweep {sweep_id!r} in {SWEEPS_DIR}/ here (sweeps live in the "
                 f"folder where sweep() ran: start agents there); known here: {known_text}")
-        with open(meta_path) as f:
-            meta = yaml.safe_load(f)
+        meta = _read_meta(meta_path)
         self.config = meta["config"]
         self.project, self.entity, self.seed = meta["project"], meta["entity"], meta["seed"]
         self.method = self.config["method"]
         self.metric = self.config.get("metric")
-        self.storage = optuna.storages.JournalStorage(
-            optuna.storages.journal.JournalFileBackend(str(self.dir / "journal.log")))
+        if not (self.dir / "journal.log").is_file():
+            raise SweepStateError(f"{self.dir / 'journal.log'} is missing: the sweep's trials "
+                                  f"are gone (its runs are still in wandb/)")
+        self.storage = _storage(self.dir)
 
     def lock(self):
         return _file_lock(self.dir / "claim.lock")
 
+    def heartbeat_path(self, number):
+        return self.dir / "heartbeats" / str(number)
+
     def study(self, sampler=None):
         with _quiet_optuna():
-            return optuna.load_study(study_name=self.id, storage=self.storage, sampler=sampler)
+            try:
+                return optuna.load_study(study_name=self.id, storage=self.storage, sampler=sampler)
+            except KeyError:  # Optuna's "Record does not exist": no study of this name
+                raise SweepStateError(f"{self.dir / 'journal.log'} holds no study {self.id!r}: "
+                                      f"it is damaged or belongs to another sweep") from None
 
     def trials(self):
         return self.study().get_trials(deepcopy=False)
@@ -121,7 +219,16 @@ class _LocalSweep:
         storage = self.storage
         trial_id = storage.get_trial_id_from_study_id_trial_number(
             storage.get_study_id_from_name(self.id), number)
-        start = storage.get_trial(trial_id).user_attrs.get("start")
+        frozen = storage.get_trial(trial_id)
+        if frozen.state.is_finished():
+            # Another agent reclaimed it (no heartbeat within the grace period, say
+            # the network share stalled); its first verdict stands.
+            warnings.warn(f"trial {number} of sweep {self.id} was already ended as "
+                          f"{frozen.user_attrs.get('state', frozen.state.name.lower())} by "
+                          f"another agent; this agent's {state!r} is kept only in its W&B run",
+                          stacklevel=2)
+            return
+        start = frozen.user_attrs.get("start")
         end = end or _now()
         fields = {k: v for k, v in fields.items() if v is not None}
         fields.update(state=state, end=end.isoformat(), interrupted=interrupted)
@@ -141,6 +248,34 @@ class _LocalSweep:
         else:
             # Failed, or finished with a NaN/inf metric: samplers must not learn from it.
             study.tell(number, state=TrialState.FAIL)
+
+
+class _Heartbeat:
+    """Touches a trial's heartbeat file every ``HEARTBEAT_INTERVAL`` seconds while it runs."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.parent.mkdir(exist_ok=True)
+        self.path.touch()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True,
+                                        name=f"sweep-heartbeat-{self.path.name}")
+
+    def _beat(self):
+        while not self._stop.wait(HEARTBEAT_INTERVAL):
+            # A share that is briefly away costs a beat, not the trial.
+            with contextlib.suppress(OSError):
+                self.path.touch()
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        # The trial is recorded (or the agent is going down): no one need watch it.
+        self.path.unlink(missing_ok=True)
 
 
 def _new_id():
@@ -179,16 +314,17 @@ def sweep(config, entity=None, project=None):
     folder = SWEEPS_DIR / sweep_id
     (folder / "params").mkdir(parents=True)
     # The seed makes a sweep's search repeatable from its state, whatever the clock.
-    meta = {"id": sweep_id, "created": _now().isoformat(timespec="seconds"),
+    # Microseconds: find_sweep picks the newest, and two sweeps may start in one second.
+    meta = {"id": sweep_id, "created": _now().isoformat(timespec="microseconds"),
             "project": project or config.get("project"), "entity": entity or config.get("entity"),
             "seed": secrets.randbelow(2**31), "config": config}
     direction = (config.get("metric") or {}).get("goal", "minimize")
-    storage = optuna.storages.JournalStorage(
-        optuna.storages.journal.JournalFileBackend(str(folder / "journal.log")))
     with _quiet_optuna():
-        optuna.create_study(storage=storage, study_name=sweep_id, direction=direction)
-    with open(folder / "sweep.yaml", "w") as f:  # written last: its presence means "ready"
+        optuna.create_study(storage=_storage(folder), study_name=sweep_id, direction=direction)
+    # Written last, and whole (renamed into place): its presence means "ready".
+    with open(folder / "sweep.yaml.part", "w") as f:
         yaml.safe_dump(meta, f, sort_keys=False)
+    os.replace(folder / "sweep.yaml.part", folder / "sweep.yaml")
     size = ""
     if config["method"] == "grid":
         size = f", {grid_count(config)} grid points"
@@ -223,28 +359,54 @@ class _Agent:
             return optuna.samplers.TPESampler(seed=seed)
         return optuna.samplers.RandomSampler(seed=seed)
 
+    def _last_sign_of_life(self, trial):
+        """When the agent running ``trial`` last showed it was alive (a POSIX time), and
+        whether that was a heartbeat (an agent from before heartbeats sends none)."""
+        try:
+            return self.sweep.heartbeat_path(trial.number).stat().st_mtime, True
+        except OSError:  # no heartbeat yet: its claim is the last sign
+            start = trial.user_attrs.get("start")
+            if start:
+                return datetime.datetime.fromisoformat(start).timestamp(), False
+            return (trial.datetime_start.timestamp() if trial.datetime_start else 0.0), False
+
     def _reap_stale(self, study):
-        """Mark trials whose agent process is gone (killed, crashed) as interrupted."""
-        if os.name != "posix":
-            return  # os.kill(pid, 0) would end the process on Windows
+        """Mark trials whose agent is gone (killed, crashed, its machine down) as interrupted.
+
+        An agent on this machine whose process is gone is noticed at once. Any other
+        (on another machine sharing the folder, or one whose process id was reused)
+        is gone once its heartbeat is older than ``HEARTBEAT_GRACE`` seconds.
+        """
         host = socket.gethostname()
+        now = time.time()
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-            agent_host, _, pid = t.user_attrs.get("agent", "").rpartition(":")
-            if agent_host != host or not pid.isdigit():
-                continue
-            # This process runs one trial at a time, so a running trial of its own
-            # while it claims the next one was left behind by an earlier agent().
-            alive = int(pid) != os.getpid()
-            if alive:
-                try:
-                    os.kill(int(pid), 0)
-                except ProcessLookupError:
-                    alive = False
-                except PermissionError:
-                    pass
-            if not alive:
-                self.sweep.record(study, t.number, "failed", interrupted=True,
-                                  error="the agent running this trial ended without finishing it")
+            agent_id = t.user_attrs.get("agent", "")
+            agent_host, _, pid = agent_id.rpartition(":")
+            reason, alive = None, False
+            if agent_host == host and pid.isdigit() and os.name == "posix":
+                # This process runs one trial at a time, so a running trial of its own
+                # while it claims the next one was left behind by an earlier agent().
+                # (os.kill(pid, 0) would end the process on Windows.)
+                alive = int(pid) != os.getpid()
+                if alive:
+                    try:
+                        os.kill(int(pid), 0)
+                    except ProcessLookupError:
+                        alive = False
+                    except PermissionError:
+                        pass
+                if not alive:
+                    reason = "the agent running this trial ended without finishing it"
+            last, beat = self._last_sign_of_life(t)
+            silent = now - last
+            # A live process here that never beat is an agent from before heartbeats.
+            if reason is None and silent > HEARTBEAT_GRACE and (beat or not alive):
+                reason = (f"the agent running this trial ({agent_id or 'unknown'}) ended without "
+                          f"finishing it: no heartbeat for {silent:.0f} s (grace "
+                          f"{HEARTBEAT_GRACE} s)")
+            if reason:
+                self.sweep.record(study, t.number, "failed", interrupted=True, error=reason)
+                self.sweep.heartbeat_path(t.number).unlink(missing_ok=True)
 
     def _finished_reason(self, trials):
         """Why the sweep as a whole is over, or None."""
@@ -331,8 +493,10 @@ class _Agent:
                     for key, value in {"run_id": run_id, "agent": self.agent_id, "config": config,
                                        "state": "running", "start": _now().isoformat()}.items():
                         trial.set_user_attr(key, value)
+                    heartbeat = _Heartbeat(sweep.heartbeat_path(trial.number))
                 ran += 1
-                outcome = self._run_trial(study, trial, run_id, config)
+                with heartbeat:
+                    outcome = self._run_trial(study, trial, run_id, config)
                 print(sweep_trial.trial_line(trial.number, config, outcome, metric))
                 if outcome.get("interrupted"):
                     raise KeyboardInterrupt
@@ -382,7 +546,11 @@ def agent(sweep_id, function=None, entity=None, project=None, count=None,
     None
         Offline, each trial prints one line; ``results(sweep_id)`` has them all.
         Ctrl-C marks the running trial as interrupted and returns; calling
-        ``agent()`` again resumes the sweep.
+        ``agent()`` again resumes the sweep. Agents in several processes, or on
+        several machines sharing the folder, may run one sweep together: a trial
+        whose agent stopped sending heartbeats for ``HEARTBEAT_GRACE`` seconds is
+        marked interrupted, and its grid point runs again. ``sys.exit()`` inside
+        ``function`` ends that trial (failed, unless the code is 0), not the agent.
     """
     if _online():
         kwargs = {}
@@ -446,8 +614,17 @@ def results(sweep_id, entity=None, project=None):
         (named as in the config; summary value), one column per parameter (nested
         keys joined by dots, ``optimizer.lr``; list values stay lists), ``epochs``
         (times the metric was logged), ``steps`` (history rows), ``runtime``
-        (seconds), ``start``, ``end`` (UTC) and ``error`` (the traceback of a
-        failed trial).
+        (seconds), ``start``, ``end`` (UTC) and ``error`` (why a trial failed,
+        with its traceback; for a finished trial whose metric is NaN or infinite,
+        the epoch at which it diverged).
+
+    Raises
+    ------
+    SweepNotFoundError
+        Offline, if there is no local sweep with this id here.
+    SweepStateError
+        Offline, if the sweep's ``sweep.yaml`` or ``journal.log`` is damaged beyond
+        repair (the message names the file).
     """
     if _online():
         path = "/".join(part for part in (entity, project, sweep_id) if part)
@@ -455,7 +632,17 @@ def results(sweep_id, entity=None, project=None):
     return _local_results(sweep_id)
 
 
-def find_sweep(name, entity=None, project=None):
+def _same_config(stored, given):
+    """Whether two sweep configs run the same sweep (compared after validation)."""
+    try:
+        with warnings.catch_warnings():  # its warnings were shown when it was created
+            warnings.simplefilter("ignore")
+            return validate_config(stored) == given
+    except Exception:  # a config an older version stored and this one refuses
+        return False
+
+
+def find_sweep(name, entity=None, project=None, config=None):
     """The id of the newest sweep whose config is named ``name``, or None.
 
     Lets a later notebook pick up the sweep an earlier one ran, online (from the
@@ -467,29 +654,47 @@ def find_sweep(name, entity=None, project=None):
         The sweep config's ``name``.
     entity, project : str, optional
         Online only: the project to look in.
+    config : dict or str or Path, optional
+        If given, only a sweep run with this same config counts (offline, compared
+        after validation, so spelling and defaults do not matter; online, as W&B
+        stored it): a YAML edited under the same name is a different sweep.
 
     Returns
     -------
     str or None
     """
     if _online():
+        wanted = load_config(config) if config is not None else None
         api = wandb.Api()
-        found = [s for s in api.project(project, entity=entity).sweeps() if s.name == name]
+        found = [s for s in api.project(project, entity=entity).sweeps()
+                 if s.name == name and (wanted is None or s.config == wanted)]
         return found[0].id if found else None  # W&B lists a project's newest sweep first
-    newest = None
-    for meta_path in SWEEPS_DIR.glob("*/sweep.yaml"):
-        with open(meta_path) as f:
-            meta = yaml.safe_load(f)
-        if meta["config"].get("name") == name and (newest is None or meta["created"] > newest["created"]):
-            newest = meta
+    wanted = validate_config(config) if config is not None else None
+    newest, newest_time = None, None
+    for meta_path in sorted(SWEEPS_DIR.glob("*/sweep.yaml")):
+        try:
+            meta = _read_meta(meta_path)
+            created = datetime.datetime.fromisoformat(str(meta["created"]))
+        except (SweepStateError, ValueError) as e:
+            # One damaged folder must not hide the others.
+            warnings.warn(f"skipped {meta_path.parent}: {e}", stacklevel=2)
+            continue
+        if meta["config"].get("name") != name:
+            continue
+        if wanted is not None and not _same_config(meta["config"], wanted):
+            continue
+        if newest_time is None or created > newest_time:
+            newest, newest_time = meta, created
     return newest["id"] if newest else None
 
 
 def ensure_sweep(config, function, runs, entity=None, project=None):
-    """The newest sweep named like ``config``, created if there is none, with at least ``runs`` trials.
+    """The newest sweep with this config, created if there is none, with at least ``runs`` trials.
 
     Lets a notebook build on the sweep an earlier notebook ran, and still run on
-    its own (in a fresh Colab session, say) by running that sweep first.
+    its own (in a fresh Colab session, say) by running that sweep first. A sweep
+    of the same name whose config differs (the YAML was edited since) is never
+    reused: a new sweep is created, and a line says so.
 
     Parameters
     ----------
@@ -499,17 +704,23 @@ def ensure_sweep(config, function, runs, entity=None, project=None):
         The sweep's ``train()``.
     runs : int
         Trials the sweep should hold; an agent runs the missing ones.
+    entity, project : str, optional
+        Where the sweep's runs go, as for ``sweep()``.
 
     Returns
     -------
     str
         The sweep id.
     """
-    config = load_config(config)
+    config = load_config(config) if _online() else validate_config(config)
     if not config.get("name"):
         raise ValueError("ensure_sweep finds sweeps by their config's `name`; this config has none")
-    sweep_id = find_sweep(config["name"], entity=entity, project=project)
+    sweep_id = find_sweep(config["name"], entity=entity, project=project, config=config)
     if sweep_id is None:
+        older = find_sweep(config["name"], entity=entity, project=project)
+        if older is not None:
+            print(f"Sweep {older} is named {config['name']!r} but ran another config; "
+                  f"starting a new sweep for this one.")
         sweep_id = sweep(config, entity=entity, project=project)
     missing = runs - len(results(sweep_id, entity=entity, project=project))
     if missing > 0:

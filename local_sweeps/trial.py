@@ -16,22 +16,21 @@ agent (``wandb/agents/pyagent.py``) runs a function-based sweep job, so the read
 
 from __future__ import annotations
 
+import contextlib
 import datetime
-import functools
 import math
 import os
 import traceback
 from pathlib import Path
 
 import wandb
-from wandb.sdk.lib import config_util
-from wandb.sdk.wandb_run import Run
 
+from . import wandb_internals
 from .hyperband import hyperband_check
 
 # The environment variables a trial sets (as W&B's agent does) and then restores.
 TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
-             "WANDB_ENTITY", "WANDB_DIR", "WANDB_QUIET")
+             "WANDB_ENTITY", "WANDB_DIR", "WANDB_QUIET", "WANDB_MODE")
 STOPPED_TAG = "hyperband-stopped"
 
 
@@ -44,43 +43,42 @@ class TrialStopped(BaseException):
 
 
 class _LogWatch:
-    """Patches ``wandb.Run.log`` for the length of one trial to see the metric as logged.
+    """Watches every ``run.log`` of one trial, to see the metric as it is logged.
 
-    W&B has no hook for this; ``wandb.log`` is bound to ``run.log`` at init, so the
-    class attribute patched before ``train()`` starts covers both spellings.
+    W&B has no hook for this; ``wandb_internals.patch_run`` does the patching.
     """
 
     def __init__(self, trial, metric, early_terminate, others):
         self.trial, self.metric, self.early_terminate = trial, metric, early_terminate
         self.others = others
         self.history = []   # the metric's finite values, in log order
+        self.logged = []    # every value logged as the metric, whatever it was
         self.stopped = None  # (bracket, cut) when hyperband stopped the trial
 
     def __enter__(self):
         watch = self
-        original_log, original_exit = self._saved = Run.log, Run.__exit__
 
-        @functools.wraps(original_log)
-        def log(run, data, *args, **kwargs):
+        def log(original_log, run, data, *args, **kwargs):
             original_log(run, data, *args, **kwargs)
             watch.observe(run, data)
 
-        @functools.wraps(original_exit)
-        def exit_(run, exc_type, exc, tb):
+        def exit_(original_exit, run, exc_type, exc, tb):
             if exc_type is not None and issubclass(exc_type, TrialStopped):
                 return None  # observe() finished the run cleanly; no traceback to print
             return original_exit(run, exc_type, exc, tb)
 
-        Run.log, Run.__exit__ = log, exit_
+        self._patch = wandb_internals.patch_run(log, exit_)
+        self._patch.__enter__()
         return self
 
     def __exit__(self, *exc):
-        Run.log, Run.__exit__ = self._saved
+        self._patch.__exit__(*exc)
 
     def observe(self, run, data):
         if not self.metric or self.metric["name"] not in data:
             return
         value = data[self.metric["name"]]
+        self.logged.append(value)  # for a precise reason if it is not a finite number
         # W&B's hyperband skips values that are not finite numbers (filter_invalid).
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not math.isfinite(value):
@@ -94,10 +92,8 @@ class _LogWatch:
             self.history, self.others(), self.early_terminate, self.metric["goal"])
         if stop:
             self.stopped = (bracket, cut)
-            try:  # shows in the W&B UI which runs were cut short
+            with contextlib.suppress(Exception):  # shows in the W&B UI which runs were cut short
                 run.tags = tuple(run.tags or ()) + (STOPPED_TAG,)
-            except Exception:
-                pass
             # The run ends as finished, not failed: it did what it was told.
             run.finish(exit_code=0)
             raise TrialStopped(f"hyperband stopped this trial after {len(self.history)} "
@@ -138,13 +134,16 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
         (when the function returned), and as far as known ``metric``, ``epochs``,
         ``steps``, ``run_dir``, ``error``.
     """
-    # W&B's agent writes {key: {value: ...}} and points WANDB_SWEEP_PARAM_PATH at it;
-    # wandb.init() reads it into run.config (wandb_setup.py, wandb_init.py).
-    config_util.save_config_file_from_dict(
-        str(param_path), {key: {"value": value} for key, value in config.items()})
+    # As W&B's agent, point WANDB_SWEEP_PARAM_PATH at the values; wandb.init() reads
+    # them into run.config (wandb_setup.py, wandb_init.py).
+    wandb_internals.write_sweep_params(param_path, config)
     saved = {key: os.environ.get(key) for key in TRIAL_ENV}
     os.environ.update({"WANDB_SWEEP_PARAM_PATH": str(Path(param_path).resolve()),
                        "WANDB_RUN_ID": run_id, "WANDB_RUN_GROUP": group})
+    # The local controller runs only when WANDB_MODE is not "online"; left unset, a
+    # wandb.init() in a script run from a terminal would stop at W&B's login prompt.
+    if not os.environ.get("WANDB_MODE", "").strip():
+        os.environ["WANDB_MODE"] = "offline"
     if project:
         os.environ["WANDB_PROJECT"] = project
     if entity:
@@ -169,6 +168,11 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
         pass
     except KeyboardInterrupt:
         error, interrupted = "KeyboardInterrupt: the trial was interrupted", True
+    except SystemExit as e:
+        # sys.exit() in train() must end the trial, not the agent; sys.exit() or
+        # sys.exit(0) is a normal return, as for a script.
+        if e.code not in (None, 0):
+            error = f"{traceback.format_exc()}train() called sys.exit({e.code!r})"
     except Exception:
         error = traceback.format_exc()
     try:
@@ -180,8 +184,10 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    end = datetime.datetime.now(datetime.timezone.utc)
+    end = datetime.datetime.now(datetime.UTC)
     outcome = read_outcome(wandb_dir, run_id, metric, error)
+    if error is None and metric:
+        outcome.update(_metric_problem(outcome, metric["name"], watch.logged))
     if watch.stopped and outcome["state"] == "finished":
         outcome["state"] = "stopped"
         outcome["bracket"], outcome["cut"] = watch.stopped
@@ -224,6 +230,33 @@ def read_outcome(wandb_dir, run_id, metric, error):
     return {**outcome, "state": "failed" if error else "finished", "error": error}
 
 
+def _metric_problem(outcome, name, logged):
+    """Why a trial's metric is not a finite number, as outcome fields ({} if it is one).
+
+    A metric logged as text is a bug in ``train()``: the trial failed. A NaN or
+    infinite metric is a run that diverged: it finished (as W&B records it), with the
+    first epoch at which its metric stopped being a finite number noted in ``error``.
+    """
+    value = outcome.get("metric")
+    if value is None and logged and not _is_number(logged[-1]):
+        last = logged[-1]
+        return {"state": "failed",
+                "error": f"train() logged the sweep metric {name!r} as "
+                         f"{type(last).__name__} ({str(last)[:40]!r}), not a number; "
+                         f"log a float, e.g. float(value)"}
+    if value is not None and not math.isfinite(value):
+        epoch = next((i + 1 for i, v in enumerate(logged)
+                      if _is_number(v) and not math.isfinite(v)), None)
+        where = f" at epoch {epoch}" if epoch else ""
+        return {"error": f"the sweep metric {name!r} was {float(value)}{where}: the run "
+                         f"diverged (try a smaller lr); it counts as finished, without a value"}
+    return {}
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _flatten(config, prefix=""):
     flat = {}
     for key, value in config.items():
@@ -253,6 +286,8 @@ def trial_line(number, config, outcome, metric):
         result = f"{metric['name']}={_short(value) if value is not None else 'none'}"
         if outcome["state"] == "stopped":
             result += f"  (stopped by hyperband after {outcome.get('epochs')} epochs)"
+        elif value is not None and not math.isfinite(value):
+            result += "  (the run diverged)"
     else:
         result = "finished"
     return f"trial {number}  {params}  ->  {result}"

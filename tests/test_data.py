@@ -47,6 +47,7 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_MIRRORS", _closed_port_url())
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(mnist_data, "_DEAD_MIRRORS", {})
 
 
 # ----------------------------------------------------------------------- building test data
@@ -113,7 +114,7 @@ def dataset(request):
 
 def _assert_matches(data, ds):
     (x_train, t_train), (x_test, t_test) = data
-    for name, got in zip(FILES, (x_train, t_train, x_test, t_test)):
+    for name, got in zip(FILES, (x_train, t_train, x_test, t_test), strict=True):
         np.testing.assert_array_equal(got, ds.arrays[name], err_msg=name)
 
 
@@ -180,7 +181,7 @@ def test_real_files_other_shapes():
 
 
 def test_sha256_table_matches_the_real_files(real):
-    assert mnist_data.SHA256 == real.checksums
+    assert real.checksums == mnist_data.SHA256
 
 
 # --------------------------------------------------------------------------- a folder
@@ -340,6 +341,69 @@ def test_bad_first_mirror_moves_on_to_the_next(dataset, serve, tmp_path, bad, ca
     assert f"downloaded from {host} " in capsys.readouterr().out
 
 
+class _Trickle(http.server.BaseHTTPRequestHandler):
+    """Answers at once, then sends its body one byte every 0.2 s: never silent for long."""
+
+    def do_GET(self):
+        self.server.paths.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        while not self.server.stopping.is_set():
+            try:
+                self.wfile.write(b"\x1f")
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+            self.server.stopping.wait(0.2)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def trickle():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    server.paths, server.stopping = [], threading.Event()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}/", paths=server.paths)
+    server.stopping.set()
+    server.shutdown()
+    server.server_close()
+
+
+def _load_in_thread(**kwargs):
+    """_load_uint8 in a thread, given up after 60 s so that a hang fails instead of waiting."""
+    result = {}
+
+    def load():
+        with pytest.warns(UserWarning, match="Full MNIST is unavailable") as caught:
+            result["data"] = mnist_data._load_uint8(**kwargs)
+        result["warning"] = str(caught[0].message)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "load_mnist is still downloading from a trickling mirror"
+    return result
+
+
+def test_a_trickling_mirror_meets_the_deadline_and_a_dead_one_is_tried_once(trickle, monkeypatch,
+                                                                          capsys):
+    monkeypatch.setattr(mnist_data, "TIMEOUT", 1)
+    monkeypatch.setattr(mnist_data, "DEADLINE", 1.5)
+    dead = _closed_port_url()
+    first = _load_in_thread(mirrors=[trickle.url, dead], verbose=False)
+    assert len(first["data"][0][0]) == 4_000  # the sample
+    assert "over 1.5 s in all" in first["warning"]
+    assert trickle.paths == ["/train-images-idx3-ubyte.gz"]
+    # the next load (the next trial) goes straight to the fallback: no mirror is asked again
+    second = _load_in_thread(mirrors=[trickle.url, dead], verbose=False)
+    assert len(second["data"][0][0]) == 4_000
+    assert "earlier in this process" in second["warning"]
+    assert trickle.paths == ["/train-images-idx3-ubyte.gz"]
+
+
 def test_truncated_cache_file_is_reported_and_downloaded_again(dataset, serve, tmp_path):
     cache = shutil.copytree(dataset.folder, tmp_path / "xdg" / CACHE)
     target = cache / "train-images-idx3-ubyte.gz"
@@ -380,7 +444,7 @@ def test_every_call_returns_fresh_arrays(sample, monkeypatch, capsys):
     for array in (x, t, x_test, t_test):
         array[...] = 7
     again = load_mnist(data_dir=sample.folder, verbose=False)
-    for got, want in zip((*again[0], *again[1]), expected):
+    for got, want in zip((*again[0], *again[1]), expected, strict=True):
         np.testing.assert_array_equal(got, want)
     assert capsys.readouterr().out == ""
     np.testing.assert_array_equal(np.round(expected[0] * 255),
@@ -402,10 +466,10 @@ def test_offline_fallback_is_loud_and_stratified(sample, capsys):
     shipped = {}
     for name in ("train", "t10k"):
         images = sample.arrays[f"{name}-images-idx3-ubyte"].reshape(-1, 784)
-        for row, label in zip(images, sample.arrays[f"{name}-labels-idx1-ubyte"]):
+        for row, label in zip(images, sample.arrays[f"{name}-labels-idx1-ubyte"], strict=True):
             shipped[row.tobytes()] = label
     got = {np.round(row * 255).astype(np.uint8).tobytes(): label
-           for row, label in zip(np.concatenate([x, x_test]), np.concatenate([t, t_test]))}
+           for row, label in zip(np.concatenate([x, x_test]), np.concatenate([t, t_test]), strict=True)}
     assert got == shipped
     with pytest.warns(UserWarning):
         again = load_mnist(verbose=False)

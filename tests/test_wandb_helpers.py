@@ -22,7 +22,10 @@ from wandb.apis.public.runs import Run as ApiRun
 from wandb.apis.public.runs import RunNotFoundError
 from wandb.sdk.artifacts.artifact_file_cache import get_artifact_file_cache
 from wandb.sdk.lib.hashutil import md5_file_b64
+
+import wandb_helpers
 from wandb_helpers import (
+    WandbUnreachableError,
     choose_wandb_mode,
     list_offline_runs,
     logged_runs,
@@ -153,9 +156,52 @@ def test_setup_wandb_uses_a_colab_secret(clean_env, monkeypatch, capsys):
     google.colab = colab
     monkeypatch.setitem(sys.modules, "google", google)
     monkeypatch.setitem(sys.modules, "google.colab", colab)
+    monkeypatch.setattr(wandb_helpers, "_unreachable", lambda base_url: None)  # no network here
     assert setup_wandb() == "online"
     assert os.environ["WANDB_API_KEY"] == FAKE_KEY  # so that wandb.init() need not prompt
     assert FAKE_KEY not in capsys.readouterr().out
+
+
+def closed_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+def test_an_unreachable_server_fails_at_once_and_says_how_to_work_offline(clean_env, monkeypatch,
+                                                                          capsys):
+    # A key, but the server does not answer: wandb.init() alone would wait ~100 s and
+    # end with "the service process is busy".
+    monkeypatch.setenv("WANDB_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("WANDB_BASE_URL", f"http://127.0.0.1:{closed_port()}")
+    with pytest.raises(WandbUnreachableError, match="WANDB_MODE=offline") as error:
+        setup_wandb()
+    assert "127.0.0.1" in str(error.value) and "cannot be reached" in str(error.value)
+    assert FAKE_KEY not in str(error.value)
+    assert os.environ.get("WANDB_MODE") != "online"  # nothing was switched on
+    # an explicit WANDB_MODE=online is checked the same way
+    monkeypatch.delenv("WANDB_API_KEY")
+    monkeypatch.setenv("WANDB_MODE", "online")
+    with pytest.raises(WandbUnreachableError, match="WANDB_MODE=offline"):
+        setup_wandb()
+
+
+def test_a_server_that_answers_and_the_configured_url_are_used(clean_env, monkeypatch):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        monkeypatch.setenv("WANDB_API_KEY", FAKE_KEY)
+        monkeypatch.setenv("WANDB_BASE_URL", url)
+        assert setup_wandb() == "online"
+    monkeypatch.delenv("WANDB_BASE_URL")
+    settings = clean_env / "home" / ".config" / "wandb" / "settings"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("[default]\nbase_url = https://wandb.example.org\n")
+    assert wandb_helpers.wandb_base_url() == "https://wandb.example.org"
+    settings.unlink()
+    from wandb.sdk.lib.urls import DEFAULT_BASE_URL
+    assert wandb_helpers.wandb_base_url() == DEFAULT_BASE_URL
 
 
 SCRIPT = """
@@ -235,11 +281,10 @@ def test_round_trip(clean_env, capfd):
 
 def test_crashed_run_reads_as_failed(clean_env):
     setup_wandb()
-    with pytest.raises(ZeroDivisionError):
-        with wandb.init(project="crash"):
-            wandb.log({"loss": 1.0})
-            wandb.log({"loss": float("nan")})  # as a diverging trial would
-            1 / 0
+    with pytest.raises(ZeroDivisionError), wandb.init(project="crash"):
+        wandb.log({"loss": 1.0})
+        wandb.log({"loss": float("nan")})  # as a diverging trial would
+        _ = 1 / 0
     (run,) = list_offline_runs()
     assert run.state == "failed"
     assert run.exit_code not in (0, None)
@@ -389,7 +434,7 @@ def test_logged_runs_offline(clean_env):
 
     runs = logged_runs(reversed(ids))
     assert list(runs) == ids[::-1]
-    for run_id, lr in zip(ids, (0.1, 0.01)):
+    for run_id, lr in zip(ids, (0.1, 0.01), strict=True):
         run = runs[run_id]
         assert (run.id, run.config, run.group) == (run_id, {"lr": lr}, "pair")
         assert run.summary == {"val_acc": lr * 5}
@@ -400,6 +445,28 @@ def test_logged_runs_offline(clean_env):
     with pytest.raises(KeyError, match="nosuchid") as missing:
         logged_runs([ids[0], "nosuchid"])
     assert ids[0] not in str(missing.value)
+
+
+def test_list_offline_runs_skips_a_broken_run_folder_with_a_warning(clean_env):
+    setup_wandb(project="broken")
+    ids = []
+    for lr in (0.1, 0.01):
+        with wandb.init(config={"lr": lr}) as run:
+            wandb.log({"val_acc": lr})
+        ids.append(run.id)
+    empty = Path("wandb", "offline-run-20260101_000000-empty001")
+    empty.mkdir()  # a run killed before it wrote its log
+    garbled = Path("wandb", "offline-run-20260101_000001-garbl001")
+    garbled.mkdir()
+    (garbled / "run-garbl001.wandb").write_bytes(b"copied half way")
+    with pytest.warns(UserWarning) as caught:
+        runs = list_offline_runs()
+    assert sorted(r.id for r in runs) == sorted(ids)
+    messages = [str(w.message) for w in caught]
+    assert any(m.startswith(f"skipped {empty}: ") and "no single run-*.wandb" in m
+               for m in messages), messages
+    assert any(m.startswith(f"skipped {garbled}: ") and "not a W&B run log" in m
+               for m in messages), messages
 
 
 def api_run(run_id, state="finished"):

@@ -1,0 +1,376 @@
+"""Faults that must lose nothing and hang nothing: a journal cut off by a full disk, a
+damaged sweep folder, an agent that died on another host, a train() that exits or
+logs nonsense, a sweep whose YAML changed under the same name. Trials are real
+offline W&B runs (~0.6 s each), so counts stay small."""
+
+import datetime
+import json
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+import sweep_fixtures
+import yaml
+
+import local_sweeps
+from local_sweeps import controller
+from local_sweeps.__main__ import main as local_sweeps_main
+
+REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+GRID = {"method": "grid", "metric": {"name": "score", "goal": "maximize"},
+        "parameters": {"x": {"values": [1, 2, 3, 4]}, "epochs": {"value": 1}}}
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.delenv("WANDB_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def seen_runs():
+    """What the fixture train functions recorded, by run id."""
+    return {p.stem: json.loads(p.read_text()) for p in Path("seen").glob("*.json")}
+
+
+def finished_x(sweep_id):
+    df = local_sweeps.results(sweep_id)
+    return sorted(df[df["state"] == "finished"]["x"])
+
+
+# ---------------------------------------------------------------------------
+# The journal and sweep.yaml
+# ---------------------------------------------------------------------------
+
+def test_a_journal_record_cut_off_by_a_full_disk_is_repaired_and_keeps_every_trial():
+    sweep_id = local_sweeps.sweep(GRID)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value, count=2)
+    journal = Path(".sweeps", sweep_id, "journal.log")
+    whole = journal.read_bytes()
+    # The next record's write stopped part-way: what a full disk leaves behind.
+    journal.write_bytes(whole + b'{"op_code":8,"worker_id":"a-b","trial_id":2,"user_at')
+    with pytest.warns(UserWarning, match="journal.log: its last record was cut off"):
+        local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    assert journal.read_bytes().startswith(whole)
+    assert finished_x(sweep_id) == [1, 2, 3, 4]
+    assert len(local_sweeps.results(sweep_id)) == 4
+    # and a fresh reader (another process, later) reads every record
+    assert len(controller._LocalSweep(sweep_id).trials()) == 4
+
+
+def test_an_append_that_fails_on_a_full_disk_leaves_no_half_record(monkeypatch):
+    import errno
+
+    journal = controller._Journal("journal.log")
+    journal.append_logs([{"op_code": 0, "study_name": "s"}])
+    whole = Path("journal.log").read_bytes()
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched, pytest.raises(OSError, match="No space left"):
+        patched.setattr(controller.os, "fsync", full_disk)
+        journal.append_logs([{"op_code": 8, "trial_id": 0, "user_attr": {"a": "b" * 500}}])
+    assert Path("journal.log").read_bytes() == whole
+    assert not Path("journal.log.lock").exists()  # Optuna's append lock was released
+    assert list(controller._Journal("journal.log").read_logs(0)) == [{"op_code": 0,
+                                                                       "study_name": "s"}]
+
+
+def test_a_journal_damaged_in_the_middle_is_an_error_naming_the_file():
+    sweep_id = local_sweeps.sweep(GRID)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value, count=1)
+    journal = Path(".sweeps", sweep_id, "journal.log")
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join(lines[:2]) + lines[2][:10] + b"\n" + b"".join(lines[3:]))
+    for call in (lambda: local_sweeps.results(sweep_id),
+                 lambda: local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record)):
+        with pytest.raises(controller.SweepStateError, match=f"{sweep_id}.journal.log"):
+            call()
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("id: abc\nconfig: {method: grid\n", "not YAML"),
+    ("id: abc\ncreated: now\n", "lacks project, entity, seed, config"),
+    ("[1, 2]\n", "lacks id"),
+])
+def test_a_damaged_sweep_yaml_is_an_error_naming_the_file(text, problem, capsys):
+    sweep_id = local_sweeps.sweep(GRID)
+    meta = Path(".sweeps", sweep_id, "sweep.yaml")
+    meta.write_text(text)
+    with pytest.raises(controller.SweepStateError, match=problem) as error:
+        local_sweeps.results(sweep_id)
+    assert str(meta) in str(error.value)
+    # the command line says the same, as a usage error rather than a traceback
+    with pytest.raises(SystemExit) as exit_:
+        local_sweeps_main(["results", sweep_id])
+    assert exit_.value.code == 1 and str(meta) in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# Never a login prompt
+# ---------------------------------------------------------------------------
+
+def test_agent_from_a_plain_script_in_a_terminal_never_prompts_for_a_login(tmp_path):
+    # A reader's script run from a terminal: WANDB_MODE unset, no API key, stdin a
+    # terminal, where wandb.init() would ask for a key and wait for an answer.
+    import pty
+    import select
+    import subprocess
+    import time
+
+    Path("script.py").write_text(
+        "import local_sweeps, sweep_fixtures\n"
+        "sweep_id = local_sweeps.sweep({'method': 'grid', 'metric': {'name': 'score'},\n"
+        "    'parameters': {'x': {'values': [1]}, 'epochs': {'value': 1}}})\n"
+        "local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)\n"
+        "print('STATE', local_sweeps.results(sweep_id)['state'].tolist())\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    env.update(HOME=str(tmp_path / "home"), PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]))
+    leader, follower = pty.openpty()
+    script = subprocess.Popen([sys.executable, "script.py"], env=env, stdin=follower,
+                              stdout=follower, stderr=follower)
+    os.close(follower)
+    output = b""
+    try:
+        deadline = time.monotonic() + 45
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([leader], [], [], 1.0)
+            if ready:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the terminal closed: the script ended
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            elif script.poll() is not None:
+                break
+        else:
+            pytest.fail(f"the agent waited for input (a login prompt?): {output.decode()}")
+    finally:
+        if script.poll() is None:
+            script.kill()
+        script.wait()
+        os.close(leader)
+    text = output.decode(errors="replace")
+    assert script.returncode == 0, text
+    assert "STATE ['finished']" in text, text
+
+
+# ---------------------------------------------------------------------------
+# A sweep is found by its name and its config
+# ---------------------------------------------------------------------------
+
+def test_find_sweep_with_a_config_never_returns_a_sweep_whose_config_differs():
+    named = {**GRID, "name": "mnist-grid"}
+    first = local_sweeps.sweep(named)
+    edited = {**named, "parameters": {**GRID["parameters"], "x": {"values": [1, 2, 3, 4, 5]}}}
+    assert local_sweeps.find_sweep("mnist-grid", config=named) == first
+    assert local_sweeps.find_sweep("mnist-grid", config=edited) is None
+    # the same config spelled differently (defaults written out, a YAML file) is the same sweep
+    spelled = {**named, "metric": {"name": "score", "goal": "maximize"},
+               "parameters": {"x": {"distribution": "categorical", "values": [1, 2, 3, 4]},
+                              "epochs": {"distribution": "constant", "value": 1}}}
+    Path("grid.yaml").write_text(yaml.safe_dump(spelled))
+    assert local_sweeps.find_sweep("mnist-grid", config="grid.yaml") == first
+    second = local_sweeps.sweep(edited)
+    assert local_sweeps.find_sweep("mnist-grid", config=edited) == second
+    assert local_sweeps.find_sweep("mnist-grid", config=named) == first
+    assert local_sweeps.find_sweep("mnist-grid") == second  # the newest, without a config
+
+
+def test_find_sweep_skips_a_damaged_sweep_folder_with_a_warning():
+    kept = local_sweeps.sweep({**GRID, "name": "g"})
+    damaged = local_sweeps.sweep({**GRID, "name": "g"})
+    Path(".sweeps", damaged, "sweep.yaml").write_text("config: [\n")
+    with pytest.warns(UserWarning, match=f"skipped .sweeps.{damaged}"):
+        assert local_sweeps.find_sweep("g") == kept
+
+
+def test_ensure_sweep_reuses_the_same_config_and_never_an_edited_one(capsys):
+    named = {**GRID, "name": "mnist-grid"}
+    first = local_sweeps.ensure_sweep(named, sweep_fixtures.train_config_value, runs=2)
+    assert len(local_sweeps.results(first)) == 2 and len(seen_runs()) == 2
+    # the same config again: the same sweep, topped up to the runs asked for
+    assert local_sweeps.ensure_sweep(named, sweep_fixtures.train_config_value, runs=3) == first
+    assert len(local_sweeps.results(first)) == 3 and len(seen_runs()) == 3
+    assert local_sweeps.ensure_sweep(named, sweep_fixtures.train_config_value, runs=1) == first
+    assert len(seen_runs()) == 3  # enough runs already: nothing ran
+    capsys.readouterr()
+    # the YAML edited under the same name: a new sweep over the new values
+    edited = {**named, "parameters": {"x": {"values": [7, 8]}, "epochs": {"value": 1}}}
+    second = local_sweeps.ensure_sweep(edited, sweep_fixtures.train_config_value, runs=2)
+    assert second != first
+    assert f"Sweep {first} is named 'mnist-grid' but ran another config" in capsys.readouterr().out
+    assert sorted(local_sweeps.results(second)["x"]) == [7, 8]
+    with pytest.raises(ValueError, match="has none"):
+        local_sweeps.ensure_sweep(GRID, sweep_fixtures.train_config_value, runs=1)
+
+
+def test_two_sweeps_created_within_one_second_find_the_newer(monkeypatch):
+    base = datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=datetime.UTC)
+    times = iter([base.replace(microsecond=900_000), base.replace(microsecond=100_000),
+                  base.replace(microsecond=500_000)])
+    monkeypatch.setattr(controller, "_now", lambda: next(times))
+    latest = local_sweeps.sweep({**GRID, "name": "g"})
+    earlier = [local_sweeps.sweep({**GRID, "name": "g"}) for _ in range(2)]
+    created = yaml.safe_load(Path(".sweeps", latest, "sweep.yaml").read_text())["created"]
+    assert datetime.datetime.fromisoformat(created).microsecond == 900_000
+    assert local_sweeps.find_sweep("g") == latest
+    assert latest not in earlier
+
+
+# ---------------------------------------------------------------------------
+# Agents on other machines: heartbeats
+# ---------------------------------------------------------------------------
+
+def claim_elsewhere(sweep_id, point, age, beat=True, agent="another-machine.example:4242"):
+    """Claim a grid point as an agent on another machine would, ``age`` seconds ago,
+    with its last heartbeat then (or none at all)."""
+    from optuna.storages.journal import JournalFileBackend
+
+    from local_sweeps.config import validate_config
+    from local_sweeps.space import grid_points, search_space
+
+    config = validate_config(GRID)
+    folder = Path(".sweeps", sweep_id)
+    study = optuna.load_study(study_name=sweep_id, storage=optuna.storages.JournalStorage(
+        JournalFileBackend(str(folder / "journal.log"))))
+    study.enqueue_trial(grid_points(config)[point], user_attrs={"grid_index": point})
+    trial = study.ask(fixed_distributions=search_space(config))
+    claimed = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
+        seconds=age)
+    for key, value in {"run_id": "elsewhr1", "agent": agent,
+                       "config": {"x": GRID["parameters"]["x"]["values"][point], "epochs": 1},
+                       "state": "running", "start": claimed.isoformat()}.items():
+        trial.set_user_attr(key, value)
+    if beat:
+        beat = folder / "heartbeats" / str(trial.number)
+        beat.parent.mkdir(exist_ok=True)
+        beat.touch()
+        past = claimed.timestamp()
+        os.utime(beat, (past, past))
+    return trial.number
+
+
+@pytest.mark.parametrize("beat", [True, False], ids=["stale heartbeat", "never beat"])
+def test_a_trial_whose_agent_died_on_another_machine_is_reclaimed(beat):
+    assert socket.gethostname() != "another-machine.example"
+    sweep_id = local_sweeps.sweep(GRID)
+    number = claim_elsewhere(sweep_id, 0, controller.HEARTBEAT_GRACE + 30, beat)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    df = local_sweeps.results(sweep_id).set_index("trial")
+    assert finished_x(sweep_id) == [1, 2, 3, 4]  # the grid finished, x=1 included
+    assert df.loc[number, "state"] == "failed"
+    assert "another-machine.example:4242" in df.loc[number, "error"]
+    assert "no heartbeat for" in df.loc[number, "error"]
+    assert not Path(".sweeps", sweep_id, "heartbeats", str(number)).exists()
+
+
+def test_a_trial_with_a_recent_heartbeat_on_another_machine_is_left_running(capsys):
+    sweep_id = local_sweeps.sweep(GRID)
+    number = claim_elsewhere(sweep_id, 0, controller.HEARTBEAT_GRACE / 4)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    df = local_sweeps.results(sweep_id).set_index("trial")
+    assert df.loc[number, "state"] == "running"
+    assert finished_x(sweep_id) == [2, 3, 4]
+    assert "(1 still running elsewhere)" in capsys.readouterr().out
+
+
+def test_a_live_agent_here_from_before_heartbeats_is_left_running():
+    # Its process (here: pytest's parent) is alive on this machine, and it never beat.
+    sweep_id = local_sweeps.sweep(GRID)
+    number = claim_elsewhere(sweep_id, 0, controller.HEARTBEAT_GRACE * 10, beat=False,
+                             agent=f"{socket.gethostname()}:{os.getppid()}")
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    assert local_sweeps.results(sweep_id).set_index("trial").loc[number, "state"] == "running"
+    assert finished_x(sweep_id) == [2, 3, 4]
+
+
+def test_heartbeats_keep_a_long_trial_alive_and_stop_with_it(monkeypatch):
+    # A trial that outlives the grace period is not reclaimed while its agent beats.
+    monkeypatch.setattr(controller, "HEARTBEAT_INTERVAL", 0.05)
+    beat = Path("beat")
+    heartbeat = controller._Heartbeat(beat)
+    os.utime(beat, (0, 0))
+    with heartbeat:
+        deadline = time.monotonic() + 30
+        while beat.stat().st_mtime == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert beat.stat().st_mtime > 0, "the heartbeat never touched its file"
+    assert not beat.exists() and not heartbeat._thread.is_alive()
+
+
+# ---------------------------------------------------------------------------
+# train() misbehaving: a precise reason, and the agent goes on
+# ---------------------------------------------------------------------------
+
+def train_string_metric():
+    import wandb
+    with wandb.init() as run:
+        run.log({"epoch": 0, "score": "0.93"})
+
+
+def train_diverges():
+    import wandb
+    with wandb.init() as run:
+        run.log({"epoch": 0, "score": float("nan"), "loss": float("inf")})
+
+
+def train_exits():
+    import wandb
+    with wandb.init() as run:
+        run.log({"epoch": 0, "score": 0.5})
+        sys.exit(3)
+
+
+def train_exits_cleanly():
+    import wandb
+    with wandb.init() as run:
+        run.log({"epoch": 0, "score": 0.75})
+    sys.exit()
+
+
+@pytest.mark.parametrize("train, state, reason", [
+    (train_string_metric, "failed",
+     "logged the sweep metric 'score' as str ('0.93'), not a number"),
+    # W&B records a diverged run as finished; samplers do not learn from its NaN
+    (train_diverges, "finished", "the sweep metric 'score' was nan at epoch 1: the run diverged"),
+    (train_exits, "failed", "train() called sys.exit(3)"),
+    (train_exits_cleanly, "finished", None),
+], ids=["string", "diverged", "sys.exit(3)", "sys.exit()"])
+def test_a_misbehaving_train_gets_a_precise_reason_and_the_agent_goes_on(train, state, reason,
+                                                                         capsys):
+    sweep_id = local_sweeps.sweep({"method": "grid", "metric": {"name": "score", "goal": "maximize"},
+                                   "parameters": {"x": {"values": [1, 2]}, "epochs": {"value": 1}}})
+    local_sweeps.agent(sweep_id, function=train, count=1)
+    # the agent returned, and a second one carries on with the sweep
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    df = local_sweeps.results(sweep_id)
+    assert list(df["state"]) == [state, "finished"], df["error"].tolist()
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("trial 0 "))
+    if reason is None:
+        assert df["score"].iloc[0] == 0.75 and df["error"].isna().iloc[0]
+    else:
+        assert reason in df["error"].iloc[0]
+        assert ("failed: " in line) == (state == "failed") and "Traceback" not in line
+        assert reason in line or "diverged" in line, line
+
+
+def test_count_zero_on_the_command_line_is_a_usage_error(capsys):
+    sweep_id = local_sweeps.sweep(GRID)
+    for bad in ("0", "-2", "two"):
+        with pytest.raises(SystemExit) as exit_:
+            local_sweeps_main(["agent", sweep_id, "--function", "sweep_fixtures:train_record",
+                               "--count", bad])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and "--count" in err and "Traceback" not in err, err
+    assert local_sweeps.results(sweep_id).empty
