@@ -89,10 +89,11 @@ def setup_source(uses_wandb=False, requirements=None):
         "from pathlib import Path",
         "",
         'if "google.colab" in sys.modules and not Path("../mnist_utils.py").exists():',
-        f"    !git clone --quiet --depth 1 https://github.com/{GITHUB_REPO}.git /content/wandb-sweeps-mnist",
+        "    %cd /content",
+        f"    !git clone --quiet --depth 1 https://github.com/{GITHUB_REPO}.git",
         "    # Colab ships numpy, pandas, matplotlib and Jupyter: install only what it lacks.",
         f"    %pip install --quiet {' '.join(colab_pins(requirements))}",
-        "    %cd /content/wandb-sweeps-mnist/notebooks",
+        f"    %cd {GITHUB_REPO.split('/')[1]}/notebooks",
         "sys.path.insert(0, str(Path.cwd().parent))",
         SETUP_END,
     ])
