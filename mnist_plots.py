@@ -1,12 +1,58 @@
 """Plots for the notebooks: digits, learning curves, step losses, confusion matrices.
 
 matplotlib only, imported lazily so that training code and tests never need a
-display. Every function returns its Figure. ``mnist_utils`` re-exports them all.
+display. Every plotting function returns its Figure. ``mnist_utils`` re-exports them all.
+Log axes are labelled in plain decimals (0.05, 0.1, 0.2) rather than matplotlib's
+default ``6×10⁻¹``, and epoch axes carry whole epochs only.
 """
 
 import math
 
 import numpy as np
+
+
+def _plain(x):
+    """A tick value as a plain decimal: 0.06, not 6e-02 (six significant digits at most)."""
+    return np.format_float_positional(float(f"{x:.6g}"), trim="-")
+
+
+def plain_log_ticks(ax, axis="y"):
+    """Label a log-scaled axis of ``ax`` in plain decimals (0.05, 0.1, 0.2), not ``5×10⁻²``.
+
+    matplotlib picks which ticks get a label as usual (decades, and between them on a
+    short axis); only how each label is written changes.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    axis : {"x", "y"}
+        The log-scaled axis.
+    """
+    from matplotlib.ticker import LogFormatter
+
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+
+    class PlainLogFormatter(LogFormatter):
+        """matplotlib's choice of labelled log ticks, written as plain decimals."""
+
+        def _num_to_string(self, x, vmin, vmax):
+            return _plain(x)
+
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_formatter(PlainLogFormatter(labelOnlyBase=False))
+    # As matplotlib's own log scale does: minor ticks are labelled only when the axis
+    # spans too few decades for the major ticks alone to be read.
+    target.set_minor_formatter(PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+
+
+def integer_ticks(ax, axis="x"):
+    """Put ticks of ``ax``'s ``axis`` on whole numbers only (epochs: 1, 2, 3, never 2.5)."""
+    from matplotlib.ticker import MaxNLocator
+
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
 
 
 def plot_digits(x, t=None, pred=None, ncols=10, title=None):
@@ -55,31 +101,38 @@ def plot_learning_curves(histories, metrics=("loss", "acc")):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.5), squeeze=False)
-    for (name, history), color in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"] * 3):
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, (name, history) in enumerate(histories.items()):
+        color = colors[k % len(colors)]
         records = list(getattr(history, "records", history))
         epochs = [r["epoch"] for r in records]
-        for ax, metric in zip(axes[0], metrics):
+        for ax, metric in zip(axes[0], metrics, strict=True):
             for split, style in (("train", "--"), ("val", "-")):
                 key = f"{split}_{metric}"
                 if records and key in records[0]:
                     ax.plot(epochs, [r[key] for r in records], style, color=color, label=f"{name} {split}")
-    for ax, metric in zip(axes[0], metrics):
+    for ax, metric in zip(axes[0], metrics, strict=True):
         ax.set_xlabel("epoch")
+        integer_ticks(ax, "x")
         ax.set_ylabel({"acc": "accuracy"}.get(metric, metric))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:  # a metric no history holds leaves its panel empty
+            ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
 
 def plot_step_losses(losses, smooth=50):
-    """Minibatch losses per training step, smoothed by a moving average, one line per name.
+    """Minibatch losses against the training step, smoothed by a moving average, one line per name.
 
     Parameters
     ----------
-    losses : dict of name -> sequence of float
+    losses : dict of name -> sequence of float, or name -> ``(steps, losses)``
+        A plain sequence holds one loss per step, for steps 1, 2, 3, ... (what a
+        per-step callback collects). A pair gives the step of each loss, for losses
+        logged every few steps (e.g. a W&B history's ``step`` and ``batch_loss``).
     smooth : int
-        Window of the moving average; minibatch losses are noisy.
+        Window of the moving average, in points; minibatch losses are noisy.
 
     Returns
     -------
@@ -87,13 +140,28 @@ def plot_step_losses(losses, smooth=50):
     """
     import matplotlib.pyplot as plt
 
+    if not (isinstance(smooth, (int, np.integer)) and smooth >= 1):
+        raise ValueError(f"smooth must be an int >= 1 (points in the moving average), got {smooth!r}")
     fig, ax = plt.subplots(figsize=(7, 3.5))
+    windows = set()
     for name, values in losses.items():
-        values = np.asarray(values, dtype=float)
+        if isinstance(values, tuple):
+            if len(values) != 2:
+                raise ValueError(f"{name}: give the losses, or a pair (steps, losses); "
+                                 f"got a tuple of {len(values)}")
+            steps, values = (np.asarray(v, dtype=float) for v in values)
+            if steps.shape != values.shape:
+                raise ValueError(f"{name}: {len(steps)} steps for {len(values)} losses; they must pair up")
+        else:
+            values = np.asarray(values, dtype=float)
+            steps = np.arange(1, len(values) + 1)
         window = max(1, min(smooth, len(values)))
-        ax.plot(np.arange(window, len(values) + 1), np.convolve(values, np.ones(window) / window, "valid"),
-                label=name)
-    ax.set(xlabel="step", ylabel=f"training loss (mean of {smooth} steps)", yscale="log")
+        windows.add(window)
+        # Each average is drawn at the step of its window's last point: the loss up to that step.
+        ax.plot(steps[window - 1:], np.convolve(values, np.ones(window) / window, "valid"), label=name)
+    window = windows.pop() if len(windows) == 1 else smooth
+    ax.set(xlabel="step", ylabel=f"minibatch loss\n(moving average of {window} points)", yscale="log")
+    plain_log_ticks(ax, "y")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -152,6 +220,8 @@ def plot_metric_curves(histories, metric, x="epoch", dashed=()):
         ax.plot(rows[x], rows[metric], "--" if name in dashed else "-", marker="o", markersize=3,
                 alpha=0.6 if name in dashed else 0.9, label=name)
     ax.set(xlabel=x, ylabel=metric)
+    if x == "epoch":
+        integer_ticks(ax, "x")
     ax.grid(alpha=0.3)
     if len(histories) <= 15:
         ax.legend(fontsize=7, ncol=2)
