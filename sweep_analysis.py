@@ -1077,7 +1077,7 @@ def post_findings(df, metric="val_acc", goal="maximize", small_max=64):
     df = without_unused_layer(df)
     net1, net2 = df[df["network"] == "Net1"], df[df["network"] == "Net2"]
     adam = df[df["optimizer"] == "adam"]
-    short = "every run trains only 1-4 epochs, where the post trained longer"
+    short = "every run trains only 1-3 epochs, where the post trained longer"
     findings = [
         ("1a", rank_trend(net1, "hidden_size1", metric, goal=goal,
                           claim="One-layer nets: low scores come with a small hidden layer",

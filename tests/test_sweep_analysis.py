@@ -177,7 +177,7 @@ def planted_weak():
                   "lr": float(weak_lr[i]), "batch_size": 128}
         trials.append((values, None, "failed") if i == 5 else
                       (values, float(rng.uniform(0.2, 0.5)), "finished"))
-    for opt, lr in zip(good_opts, good_lr):
+    for opt, lr in zip(good_opts, good_lr, strict=True):
         values = {"network": "Net2", "hidden_size": 128, "optimizer": opt,
                   "lr": float(lr), "batch_size": 128}
         trials.append((values, float(rng.uniform(0.9, 0.97)), "finished"))
@@ -349,8 +349,9 @@ def test_plots_return_figures_with_the_expected_parts():
     assert len(fig.axes) == 2
     corr_bars = fig.axes[1].patches
     assert len(corr_bars) == len(importance)
-    greens = [tuple(b.get_facecolor()) for b, c in zip(corr_bars, importance.correlation) if c > 0]
-    reds = [tuple(b.get_facecolor()) for b, c in zip(corr_bars, importance.correlation) if c < 0]
+    pairs = list(zip(corr_bars, importance.correlation, strict=True))
+    greens = [tuple(b.get_facecolor()) for b, c in pairs if c > 0]
+    reds = [tuple(b.get_facecolor()) for b, c in pairs if c < 0]
     assert greens and reds and set(greens).isdisjoint(reds)
 
     fig = sa.plot_parallel_coordinates(df, "val_acc")
