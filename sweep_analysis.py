@@ -275,7 +275,7 @@ def _axis(series):
 def plot_parallel_coordinates(df, metric, params=None, goal="maximize", highlight=None):
     """W&B's parallel coordinates panel: one vertical axis per parameter, then the metric.
 
-    Each finished trial is a line through its values, coloured by its metric (the
+    Each finished trial is a line through its values, coloured by its metric's rank (the
     colorbar). Categorical axes show their values; an axis whose values span two decades
     or more (lr) is logarithmic. The best trials are drawn last, on top.
 
@@ -300,8 +300,9 @@ def plot_parallel_coordinates(df, metric, params=None, goal="maximize", highligh
 
     Notes
     -----
-    The colour scale is clipped at the metric's 10th percentile (worst decile), so one
-    diverged run cannot squeeze every other line into one colour.
+    Lines are coloured by their rank (worst 0, best 1), the colorbar's ticks giving the
+    metric at the quartiles, so one diverged run cannot squeeze every other line into
+    one colour.
     """
     import matplotlib.pyplot as plt
     from matplotlib.cm import ScalarMappable
@@ -316,13 +317,16 @@ def plot_parallel_coordinates(df, metric, params=None, goal="maximize", highligh
     m = runs[metric].astype(float).to_numpy()
     # Bright is good whichever the goal, so the eye goes to the best trials.
     cmap = plt.get_cmap("viridis" if goal == "maximize" else "viridis_r")
-    low, high = (np.quantile(m, 0.1), m.max()) if goal == "maximize" else (m.min(), np.quantile(m, 0.9))
-    norm = Normalize(low, high if high > low else low + 1e-9, clip=True)
+    # Colour by rank, not by value: one collapsed run would otherwise stretch the scale and
+    # paint every other line the same colour. 0 is the worst run, 1 the best.
+    score = m if goal == "maximize" else -m
+    rank = pd.Series(score).rank(pct=True, method="average").to_numpy() if len(m) > 1 else np.ones(len(m))
+    norm = Normalize(0, 1)
     x = np.arange(len(columns))
     marked = set() if highlight is None else set(highlight["trial"])
 
     fig, ax = plt.subplots(figsize=(max(6.0, 1.7 * len(columns)), 4.5))
-    for row, value, trial in zip(y, m, runs["trial"], strict=True):
+    for row, value, trial in zip(y, rank, runs["trial"], strict=True):
         if trial in marked:
             continue
         ax.plot(x, row, color=cmap(norm(value)), lw=1.3, alpha=0.85)
@@ -339,9 +343,11 @@ def plot_parallel_coordinates(df, metric, params=None, goal="maximize", highligh
     ax.xaxis.tick_top()
     for spine in ax.spines.values():
         spine.set_visible(False)
-    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02,
-                 extend="min" if goal == "maximize" else "max",
-                 label=f"{metric} (clipped at the worst decile)")
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02,
+                       label=f"rank by {metric} (ticks: its value there)")
+    quantiles = [0, 0.25, 0.5, 0.75, 1]
+    values = np.quantile(score, quantiles) * (1 if goal == "maximize" else -1)
+    bar.set_ticks(quantiles, labels=[f"{v:.3g}" for v in values])
     title = f"{len(runs)} finished trials"
     if marked:
         title += f"; red dashed: the {len(marked & set(runs['trial']))} weak ones"

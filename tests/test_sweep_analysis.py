@@ -532,3 +532,16 @@ def test_sweep_line_names_id_size_and_best():
     line = sa.sweep_line("random", "abc", table)
     best = table.loc[table["state"] == "finished", "val_acc"].max()
     assert line == f"random sweep abc: 10 runs (9 finished), best val_acc {best:.2%}"
+
+
+def test_parallel_coordinates_colour_by_rank_so_one_collapse_does_not_flatten():
+    table = _post_table(n=20, score=lambda r: 0.001 * r.trial)  # 0.900 .. 0.919, evenly
+    table.loc[0, "val_acc"] = 0.10  # one collapsed run
+    fig = sa.plot_parallel_coordinates(table, "val_acc", params=["lr", "batch_size"])
+    lines = fig.axes[0].lines[:len(table)]  # one per trial, worst first
+    colours = np.array([matplotlib.colors.to_rgba(line.get_color()) for line in lines])
+    # By value, the 19 good runs would share the top 1% of the scale: near-identical colours.
+    # By rank, the second-worst and the best differ as much as the scale's ends.
+    spread = np.abs(colours[1] - colours[-1]).sum()
+    ends = np.abs(np.array(plt.get_cmap("viridis")(0.05)) - np.array(plt.get_cmap("viridis")(1.0))).sum()
+    assert spread > 0.8 * ends
