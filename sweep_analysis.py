@@ -17,17 +17,22 @@ notebook's prose stays true on a new run.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from local_sweeps.config import GOALS, SweepConfigError, load_config, validate_config
+from local_sweeps.config import GOALS, load_config, validate_config
 from local_sweeps.space import flatten_parameters
 from local_sweeps.tables import _FIXED_COLUMNS  # the table's layout is defined there, once
 
 __all__ = ["MIN_TRIALS", "param_columns", "parameter_importance", "plot_parameter_importance",
            "plot_parallel_coordinates", "plot_metric_vs_params", "plot_metric_over_time",
-           "weak_runs", "shared_traits", "compare_groups", "best_runs", "narrow_config"]
+           "weak_runs", "shared_traits", "compare_groups", "best_runs", "narrow_config",
+           "MIN_PER_SIDE", "HOLDS", "FAILS", "UNSURE", "Verdict", "spearman", "rank_trend",
+           "compare_pair", "stronger_than", "small_nets_score_high", "without_unused_layer",
+           "post_findings", "narrow_for_bayes", "sweep_line", "plot_metric_vs_lr",
+           "plot_curves_with_checks", "cut_cost"]
 
 # A random forest on fewer trials than this fits noise; W&B's panel also waits for a few runs.
 MIN_TRIALS = 5
@@ -267,10 +272,10 @@ def _axis(series):
     return position(scaled.to_numpy()), ticks
 
 
-def plot_parallel_coordinates(df, metric, params=None, goal="maximize"):
+def plot_parallel_coordinates(df, metric, params=None, goal="maximize", highlight=None):
     """W&B's parallel coordinates panel: one vertical axis per parameter, then the metric.
 
-    Each finished trial is a line through its values, coloured by its metric (the
+    Each finished trial is a line through its values, coloured by its metric's rank (the
     colorbar). Categorical axes show their values; an axis whose values span two decades
     or more (lr) is logarithmic. The best trials are drawn last, on top.
 
@@ -284,16 +289,24 @@ def plot_parallel_coordinates(df, metric, params=None, goal="maximize"):
         The parameter axes, in order; by default the parameters that vary.
     goal : str
         ``"maximize"`` or ``"minimize"``: which end of the metric is best.
+    highlight : pandas.DataFrame, optional
+        Rows to draw in red over the rest, e.g. ``weak_runs(...)`` (matched by ``trial``).
 
     Returns
     -------
     matplotlib.figure.Figure
         The panel's axes and the colorbar's. The panel holds one line per trial, then one
         per vertical axis.
+
+    Notes
+    -----
+    Lines are coloured by their rank (worst 0, best 1), the colorbar's ticks giving the
+    metric at the quartiles, so one diverged run cannot squeeze every other line into
+    one colour.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.colors import Normalize
     from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
 
     runs = _ranked(df, metric, goal).iloc[::-1]  # worst first, so the best end up on top
     if runs.empty:
@@ -304,12 +317,22 @@ def plot_parallel_coordinates(df, metric, params=None, goal="maximize"):
     m = runs[metric].astype(float).to_numpy()
     # Bright is good whichever the goal, so the eye goes to the best trials.
     cmap = plt.get_cmap("viridis" if goal == "maximize" else "viridis_r")
-    norm = Normalize(m.min() if len(m) else 0, m.max() if len(m) else 1)
+    # Colour by rank, not by value: one collapsed run would otherwise stretch the scale and
+    # paint every other line the same colour. 0 is the worst run, 1 the best.
+    score = m if goal == "maximize" else -m
+    rank = pd.Series(score).rank(pct=True, method="average").to_numpy() if len(m) > 1 else np.ones(len(m))
+    norm = Normalize(0, 1)
     x = np.arange(len(columns))
+    marked = set() if highlight is None else set(highlight["trial"])
 
     fig, ax = plt.subplots(figsize=(max(6.0, 1.7 * len(columns)), 4.5))
-    for row, value in zip(y, m):
+    for row, value, trial in zip(y, rank, runs["trial"], strict=True):
+        if trial in marked:
+            continue
         ax.plot(x, row, color=cmap(norm(value)), lw=1.3, alpha=0.85)
+    for row, trial in zip(y, runs["trial"], strict=True):
+        if trial in marked:
+            ax.plot(x, row, color="tab:red", lw=1.6, ls="--", alpha=0.9)
     for i, (_, ticks) in enumerate(axes):
         ax.axvline(i, color="0.25", lw=1)
         for where, label in ticks:
@@ -320,9 +343,25 @@ def plot_parallel_coordinates(df, metric, params=None, goal="maximize"):
     ax.xaxis.tick_top()
     for spine in ax.spines.values():
         spine.set_visible(False)
-    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=metric, pad=0.02)
-    ax.set_title(f"{len(runs)} finished trials", fontsize=9, loc="left", y=-0.08)
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02,
+                       label=f"rank by {metric} (ticks: its value there)")
+    quantiles = [0, 0.25, 0.5, 0.75, 1]
+    values = np.quantile(score, quantiles) * (1 if goal == "maximize" else -1)
+    bar.set_ticks(quantiles, labels=[f"{v:.3g}" for v in values])
+    title = f"{len(runs)} finished trials"
+    if marked:
+        title += f"; red dashed: the {len(marked & set(runs['trial']))} weak ones"
+    ax.set_title(title, fontsize=9, loc="left", y=-0.08)
     return fig
+
+
+def _log_x(ax):
+    """A log x axis labelled only at powers of ten (no "6x10^-1" minor labels)."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10))
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _strip(series):
@@ -364,7 +403,7 @@ def plot_metric_vs_params(df, metric, params=None):
                              squeeze=False)
     rng = np.random.default_rng(0)  # jitter only: the same figure on every run
     y = runs[metric].astype(float)
-    for ax, p in zip(axes.flat, params):
+    for ax, p in zip(axes.flat, params, strict=False):  # more axes than params
         strip = _strip(runs[p])
         if strip is not None:
             index, cats = strip
@@ -376,7 +415,7 @@ def plot_metric_vs_params(df, metric, params=None):
             values = _numeric(runs[p])
             ax.scatter(values, y, s=14, alpha=0.7)
             if _is_log(values):
-                ax.set_xscale("log")
+                _log_x(ax)
         ax.set_title(p, fontsize=10)
         ax.grid(alpha=0.3)
     for ax in axes[:, 0]:
@@ -710,8 +749,8 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25):
         elif param.kind == "categorical":
             values = param.spec["values"]
             chosen = [any(_same(v, s) for s in best[column]) for v in values]
-            used = [v for v, c in zip(values, chosen) if c]
-            dropped = [v for v, c in zip(values, chosen) if not c]
+            used = [v for v, c in zip(values, chosen, strict=True) if c]
+            dropped = [v for v, c in zip(values, chosen, strict=True) if not c]
             if not used or not dropped:
                 reasons.append(f"{param.key}: kept {_fmt(values)}; the best runs used "
                                f"{'all of them' if used else 'none of them'}.")
@@ -736,3 +775,526 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25):
         reasons.append(f"Constants kept: {', '.join(constants)}.")
     validate_config(new)  # fail here rather than at wandb.sweep
     return new, reasons
+
+
+# ---------------------------------------------------------------------------
+# Verdicts: the original post's findings, checked on this sweep
+# ---------------------------------------------------------------------------
+# A comparison drawn from fewer runs than this on a side says "cannot tell".
+MIN_PER_SIDE = 8
+HOLDS, FAILS, UNSURE = "holds here", "does not hold here", "cannot tell"
+# Spearman correlations: at least STRONG (with and without the most extreme run) is a
+# trend; below WEAK both ways is none. Between the two, a few runs could decide it.
+STRONG, WEAK = 0.3, 0.1
+
+
+@dataclass
+class Verdict:
+    """A claim, its verdict on this sweep (HOLDS, FAILS or UNSURE) and the numbers behind it."""
+
+    claim: str
+    verdict: str
+    evidence: str
+    numbers: dict = field(default_factory=dict)
+    why_not: str = ""
+
+    def __str__(self):
+        text = f"{self.claim}\n    -> {self.verdict.upper()}: {self.evidence}"
+        if self.why_not and self.verdict != HOLDS:
+            text += f"\n    Plausible why: {self.why_not}"
+        return text
+
+
+def spearman(x, y):
+    """Spearman's rank correlation of two equally long sequences; NaN if either is constant."""
+    x, y = pd.Series(np.asarray(x, dtype=float)), pd.Series(np.asarray(y, dtype=float))
+    if len(x) != len(y):
+        raise ValueError(f"spearman needs sequences of one length, got {len(x)} and {len(y)}")
+    if len(x) < 3 or x.nunique() < 2 or y.nunique() < 2:
+        return float("nan")
+    return float(x.rank().corr(y.rank()))
+
+
+def _most_extreme(y):
+    """Index label of the value farthest from the median: the run one would suspect first."""
+    return (y - y.median()).abs().idxmax()
+
+
+def _sign(goal):
+    _check_goal(goal)
+    return 1.0 if goal == "maximize" else -1.0
+
+
+def _shape(x, y):
+    """Medians of y along x (by value if x has at most 4 values, else by thirds) and their shape."""
+    if x.nunique() <= 4:
+        groups = y.groupby(x.to_numpy())
+    else:
+        groups = y.groupby(pd.qcut(x.rank(method="first"), 3, labels=False).to_numpy())
+    medians = groups.median().to_numpy()
+    steps = np.diff(medians)
+    if (steps >= 0).all():
+        shape = "rises"
+    elif (steps <= 0).all():
+        shape = "falls"
+    elif medians.argmax() not in (0, len(medians) - 1):
+        shape = "peaks in the middle: not monotone"
+    else:
+        shape = "dips in the middle: not monotone"
+    return medians, shape
+
+
+def rank_trend(df, param, metric, direction=1, goal="maximize", min_runs=MIN_PER_SIDE,
+               claim=None, why_not=""):
+    """Whether better runs come with larger (``direction=1``) or smaller (-1) values of ``param``.
+
+    Rank-based, so one diverged run cannot flip it: Spearman's correlation between the
+    parameter and the metric (signed so that positive means "better"), over the finished
+    runs and again without the run farthest from the median metric. The trend holds when
+    both are at least 0.3 in the claimed direction; it does not hold when both are below
+    0.1; otherwise one cannot tell. Medians along the parameter say whether it is monotone.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A results table (or a subset of one, e.g. the Net1 runs).
+    param, metric : str
+        A numeric parameter column and the metric column.
+    direction : {1, -1}
+        The claim: 1 if larger values go with better runs, -1 if smaller ones do.
+    goal : str
+        The metric's goal, ``"maximize"`` or ``"minimize"``.
+    min_runs : int
+        Fewer finished runs than this: "cannot tell".
+    claim, why_not : str
+        The claim in words, and why it may plausibly fail here.
+
+    Returns
+    -------
+    Verdict
+        ``numbers`` holds ``n``, ``rho``, ``rho_without``, ``medians`` and ``shape``.
+    """
+    if direction not in (1, -1):
+        raise ValueError(f"direction must be 1 or -1, got {direction!r}")
+    sign = _sign(goal)
+    runs = _finished(df, metric)
+    if param not in runs.columns:
+        raise ValueError(f"no column {param!r} in the results table")
+    x = _numeric(runs[param])
+    if x is None:
+        raise ValueError(f"rank_trend needs a numeric parameter; {param!r} is categorical")
+    keep = x.notna()
+    x, y = x[keep], runs.loc[keep, metric].astype(float)
+    claim = claim or f"better runs have {'larger' if direction > 0 else 'smaller'} {param}"
+    n = len(y)
+    if n < min_runs:
+        return Verdict(claim, UNSURE, f"only {n} finished runs; {min_runs} needed",
+                       {"n": n}, why_not)
+    rho = spearman(x, y)
+    drop = _most_extreme(y)
+    rho_without = spearman(x.drop(drop), y.drop(drop))
+    medians, shape = _shape(x, y)
+    s = [direction * sign * r for r in (rho, rho_without)]
+    if any(math.isnan(v) for v in s):
+        verdict = UNSURE
+    elif min(s) >= STRONG:
+        verdict = HOLDS
+    elif max(s) < WEAK:
+        verdict = FAILS
+    else:
+        verdict = UNSURE
+    shown = ", ".join(f"{v:.2%}" if abs(v) <= 1 else f"{v:.3g}" for v in medians)
+    evidence = (f"Spearman {rho:+.2f} between {param} and {metric} over {n} runs, {rho_without:+.2f} "
+                f"without the most extreme ({float(y[drop]):.2%}); medians along {param}: {shown} "
+                f"({shape})")
+    numbers = {"n": n, "rho": rho, "rho_without": rho_without, "medians": medians.tolist(),
+               "shape": shape}
+    return Verdict(claim, verdict, evidence, numbers, why_not)
+
+
+def _superiority(a, b):
+    """P(a random run of a beats one of b), ties counting half: the rank-sum statistic."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    wins = (a[:, None] > b[None, :]).sum() + 0.5 * (a[:, None] == b[None, :]).sum()
+    return float(wins / (len(a) * len(b)))
+
+
+def compare_pair(df, by, better, worse, metric, goal="maximize", min_per_side=MIN_PER_SIDE,
+                 claim=None, why_not=""):
+    """Whether runs with ``by == better`` beat runs with ``by == worse`` (Adam against SGD).
+
+    The claim holds when the better group's median is better with and without the run
+    farthest from the pooled median, and a run of it beats a run of the other in at least
+    60% of pairs; it does not hold when its median is no better either way; otherwise,
+    or with fewer than ``min_per_side`` finished runs on a side, one cannot tell.
+
+    Returns
+    -------
+    Verdict
+        ``numbers`` holds ``n_better, n_worse, median_better, median_worse``, the same
+        ``..._without`` the most extreme run, and ``p_better`` (the share of pairs won).
+    """
+    sign = _sign(goal)
+    runs = _finished(df, metric)
+    if by not in runs.columns:
+        raise ValueError(f"no column {by!r} in the results table")
+    labels = _labels(runs[by])
+    a = runs.loc[labels == str(better), metric].astype(float)
+    b = runs.loc[labels == str(worse), metric].astype(float)
+    claim = claim or f"runs with {by}={better} beat runs with {by}={worse}"
+    numbers = {"n_better": len(a), "n_worse": len(b)}
+    if min(len(a), len(b)) < min_per_side:
+        return Verdict(claim, UNSURE, f"{len(a)} runs with {better} and {len(b)} with {worse}; "
+                       f"{min_per_side} a side needed", numbers, why_not)
+    drop = _most_extreme(pd.concat([a, b]))
+    a2, b2 = a.drop(drop, errors="ignore"), b.drop(drop, errors="ignore")
+    gaps = [sign * (a.median() - b.median()), sign * (a2.median() - b2.median())]
+    p_better = _superiority(sign * a, sign * b)
+    if min(gaps) > 0 and p_better >= 0.6:
+        verdict = HOLDS
+    elif max(gaps) <= 0:
+        verdict = FAILS
+    else:
+        verdict = UNSURE
+    numbers.update(median_better=a.median(), median_worse=b.median(),
+                   median_better_without=a2.median(), median_worse_without=b2.median(),
+                   p_better=p_better)
+    evidence = (f"median {metric} {a.median():.2%} with {better} ({len(a)} runs) vs {b.median():.2%} "
+                f"with {worse} ({len(b)}); without the most extreme run {a2.median():.2%} vs "
+                f"{b2.median():.2%}; a run with {better} beats one with {worse} in {p_better:.0%} of pairs")
+    return Verdict(claim, verdict, evidence, numbers, why_not)
+
+
+def stronger_than(df, first, second, metric, min_runs=MIN_PER_SIDE, claim=None, why_not=""):
+    """Whether ``first`` goes with the metric more strongly than ``second`` (|Spearman|).
+
+    Holds when |rho(first)| exceeds |rho(second)| by at least 0.1 with and without the
+    most extreme run; does not hold when it is no larger either way; otherwise, or with
+    fewer than ``min_runs`` runs, one cannot tell.
+
+    Returns
+    -------
+    Verdict
+        ``numbers`` holds ``n`` and both correlations, with and without the extreme run.
+    """
+    runs = _finished(df, metric)
+    for p in (first, second):
+        if p not in runs.columns or _numeric(runs[p]) is None:
+            raise ValueError(f"stronger_than needs numeric parameter columns; {p!r} is not one")
+    runs = runs[runs[first].notna() & runs[second].notna()]
+    claim = claim or f"{first} matters more than {second}"
+    n = len(runs)
+    if n < min_runs:
+        return Verdict(claim, UNSURE, f"only {n} finished runs; {min_runs} needed", {"n": n}, why_not)
+    y = runs[metric].astype(float)
+    drop = _most_extreme(y)
+    rows = runs.drop(drop)
+    r1, r2 = spearman(runs[first], y), spearman(runs[second], y)
+    w1, w2 = spearman(rows[first], rows[metric]), spearman(rows[second], rows[metric])
+    margins = [abs(r1) - abs(r2), abs(w1) - abs(w2)]
+    if any(math.isnan(m) for m in margins):
+        verdict = UNSURE
+    elif min(margins) >= 0.1:
+        verdict = HOLDS
+    elif max(margins) <= 0:
+        verdict = FAILS
+    else:
+        verdict = UNSURE
+    evidence = (f"over {n} runs, Spearman with {metric}: {first} {r1:+.2f}, {second} {r2:+.2f}; "
+                f"without the most extreme run {w1:+.2f} and {w2:+.2f}")
+    numbers = {"n": n, "rho_first": r1, "rho_second": r2, "rho_first_without": w1,
+               "rho_second_without": w2}
+    return Verdict(claim, verdict, evidence, numbers, why_not)
+
+
+def small_nets_score_high(df, small, metric, tolerance=0.01, min_runs=MIN_PER_SIDE,
+                          claim="small nets also score high", why_not=""):
+    """Whether the small nets' best runs come within ``tolerance`` of the best run overall.
+
+    Robust to one lucky run: the small nets' *second* best must be within ``tolerance``
+    (an absolute gap in the metric, 0.01 = one point of accuracy) of the best of all.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A results table.
+    small : pandas.Series of bool
+        Which rows of ``df`` are small nets.
+
+    Returns
+    -------
+    Verdict
+        ``numbers`` holds ``n_small``, ``best``, ``best_small``, ``second_small``.
+    """
+    if len(small) != len(df):
+        raise ValueError(f"small has {len(small)} entries for a table of {len(df)} rows")
+    runs = _finished(df, metric)
+    mine = runs[np.asarray(small, dtype=bool)[df.index.get_indexer(runs.index)]]
+    values = mine[metric].astype(float).sort_values(ascending=False)
+    n = len(values)
+    if n < min_runs:
+        return Verdict(claim, UNSURE, f"only {n} finished small-net runs; {min_runs} needed",
+                       {"n_small": n}, why_not)
+    best = float(runs[metric].max())
+    gap = best - float(values.iloc[1])
+    verdict = HOLDS if gap <= tolerance else FAILS
+    evidence = (f"best of all {best:.2%}; the {n} small nets' best {values.iloc[0]:.2%} and second "
+                f"best {values.iloc[1]:.2%}, {gap:.2%} behind (within {tolerance:.0%} counts as high)")
+    numbers = {"n_small": n, "best": best, "best_small": float(values.iloc[0]),
+               "second_small": float(values.iloc[1])}
+    return Verdict(claim, verdict, evidence, numbers, why_not)
+
+
+def without_unused_layer(df):
+    """The table with Net1's ``hidden_size2`` blanked: the sweep drew it, but Net1 has no second layer."""
+    for column in ("network", "hidden_size2"):
+        if column not in df.columns:
+            raise ValueError(f"no column {column!r} in the results table")
+    out = df.copy()
+    out["hidden_size2"] = out["hidden_size2"].astype(float).where(out["network"] != "Net1")
+    return out
+
+
+def post_findings(df, metric="val_acc", goal="maximize", small_max=64):
+    """The original post's findings 1-4, each checked on a random sweep's results table.
+
+    The table needs the columns of ``sweep_configs/random.yaml``: ``network``,
+    ``hidden_size1``, ``hidden_size2``, ``optimizer`` (with ``sgd`` and ``adam``), ``lr``,
+    ``batch_size`` and ``config.epochs``. Each finding is asked on the runs the post asked
+    it on: finding 1 on the one-layer nets, 2 on the two-layer nets, 3 on the two-layer
+    nets trained with Adam (the post had dropped SGD by then), 4 on the Adam runs.
+
+    Parameters
+    ----------
+    small_max : int
+        A "small net" has no hidden layer wider than this.
+
+    Returns
+    -------
+    list of (str, Verdict)
+        A label ("1a", "1b", ..., "4e") and the verdict, in the post's order.
+    """
+    needed = ["network", "hidden_size1", "hidden_size2", "optimizer", "lr", "batch_size",
+              "config.epochs"]
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise ValueError(f"post_findings needs the columns {', '.join(needed)}; missing: "
+                         f"{', '.join(missing)}")
+    df = without_unused_layer(df)
+    net1, net2 = df[df["network"] == "Net1"], df[df["network"] == "Net2"]
+    adam = df[df["optimizer"] == "adam"]
+    short = "every run trains only 1-3 epochs, where the post trained longer"
+    findings = [
+        ("1a", rank_trend(net1, "hidden_size1", metric, goal=goal,
+                          claim="One-layer nets: low scores come with a small hidden layer",
+                          why_not="even 32 units separate digits well; short runs do not "
+                                  "reward width")),
+        ("1b", rank_trend(net1, "lr", metric, goal=goal,
+                          claim="One-layer nets: low scores come with a small learning rate",
+                          why_not="lr works opposite ways for the two optimizers (SGD wants a "
+                                  "large one, Adam a small one): see the plot by optimizer")),
+        ("1c", compare_pair(net1, "optimizer", "adam", "sgd", metric, goal=goal,
+                            claim="One-layer nets: low scores come with SGD (Adam beats it)",
+                            why_not=f"plain SGD with a large lr catches up; {short}")),
+        ("2", compare_pair(net2, "optimizer", "adam", "sgd", metric, goal=goal,
+                           claim="Two-layer nets: Adam beats SGD, so SGD can be dropped",
+                           why_not=f"plain SGD with a large lr catches up; {short}")),
+        ("3", stronger_than(net2[net2["optimizer"] == "adam"], "hidden_size1", "hidden_size2",
+                            metric, claim="Two-layer nets with Adam: the first hidden layer "
+                                          "matters more than the second",
+                            why_not="at 32 units or more neither layer is a bottleneck for "
+                                    "MNIST, so neither width matters much")),
+        ("4a", compare_pair(adam, "network", "Net2", "Net1", metric, goal=goal,
+                            claim="Best runs (Adam): two layers beat one",
+                            why_not=f"a second layer pays off with longer training; {short}")),
+        ("4b", rank_trend(adam, "batch_size", metric, goal=goal,
+                          claim="Best runs (Adam): a large batch",
+                          why_not="with the epochs fixed, a larger batch makes fewer updates; "
+                                  + short)),
+        ("4c", rank_trend(adam, "config.epochs", metric, goal=goal,
+                          claim="Best runs (Adam): many epochs",
+                          why_not="Adam reaches most of its accuracy in the first epoch")),
+        ("4d", rank_trend(adam, "hidden_size1", metric, goal=goal,
+                          claim="Best runs (Adam): large hidden layers",
+                          why_not="even 32 units separate digits well; short runs do not "
+                                  "reward width")),
+    ]
+    small = (df["hidden_size1"] <= small_max) & (df["hidden_size2"].isna()
+                                                 | (df["hidden_size2"] <= small_max))
+    findings.append(("4e", small_nets_score_high(
+        adam, small[adam.index], metric, claim=f"Small nets (no layer over {small_max} units) "
+                                               "also score high (Adam)",
+        why_not=f"{short}: small nets learn more slowly")))
+    return findings
+
+
+def cut_cost(histories, stopped, metric, top=3, goal="maximize"):
+    """Were runs that early termination cut on course to finish among the best?
+
+    For each stopped run, its metric at its last logged epoch (the cut) is compared with
+    the values that the ``top`` best finished runs had logged at that same epoch: a cut run
+    at or above the lowest of them was "on course". Among the finished runs, Spearman's
+    correlation between the value at that epoch and the final value says how well the
+    ranking at the cut predicts the final ranking.
+
+    Parameters
+    ----------
+    histories : dict of run id -> sequence of float
+        Each run's metric values, one per epoch, in order.
+    stopped : collection of run ids
+        The runs that were cut.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cut epoch: ``epoch`` (1-based), ``cut_runs``, ``on_course`` (how many
+        were), ``best_cut`` (the best value a cut run had there), ``top_lowest`` (the
+        lowest value a top finisher had there), ``rho`` (cut-epoch vs final rank
+        correlation among the finished runs) and ``finished_runs``.
+    """
+    sign = _sign(goal)
+    unknown = [r for r in stopped if r not in histories]
+    if unknown:
+        raise ValueError(f"stopped runs without a history: {', '.join(map(str, unknown))}")
+    stopped = set(stopped)
+    finished = {r: list(h) for r, h in histories.items() if r not in stopped and len(h)}
+    final_len = max((len(h) for h in finished.values()), default=0)
+    finished = {r: h for r, h in finished.items() if len(h) == final_len}
+    best = sorted(finished, key=lambda r: -sign * finished[r][-1])[:top]
+    rows = []
+    for epoch in sorted({len(histories[r]) for r in stopped if len(histories[r])}):
+        cut = [histories[r][epoch - 1] for r in stopped if len(histories[r]) == epoch]
+        at_top = [finished[r][epoch - 1] for r in best]
+        lowest = min(sign * v for v in at_top) * sign if at_top else float("nan")
+        on_course = sum(sign * v >= sign * lowest for v in cut) if at_top else 0
+        rho = (spearman([h[epoch - 1] for h in finished.values()],
+                        [h[-1] for h in finished.values()]) if len(finished) >= 3 else float("nan"))
+        rows.append({"epoch": epoch, "cut_runs": len(cut), "on_course": int(on_course),
+                     "best_cut": max(cut, key=lambda v: sign * v), "top_lowest": lowest,
+                     "rho": rho, "finished_runs": len(finished)})
+    columns = ["epoch", "cut_runs", "on_course", "best_cut", "top_lowest", "rho", "finished_runs"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def narrow_for_bayes(config, df, template, top=5, margin=0.25):
+    """The bayes sweep's config: ``template`` with a space narrowed around the ``top`` best runs.
+
+    The rule is ``narrow_config``'s (keep the categorical values the best runs used;
+    shrink ranges around theirs), applied after blanking Net1's unused ``hidden_size2``
+    (``without_unused_layer``). Then ``epochs`` is fixed at the narrowed range's
+    largest value: every run may train that long, and the template's early termination
+    decides how long each really does. Name, method, metric, ``early_terminate`` and
+    ``run_cap`` come from ``template``.
+
+    Parameters
+    ----------
+    config : dict or str or Path
+        The random sweep's config (or YAML file).
+    df : pandas.DataFrame
+        Its results table.
+    template : dict or str or Path
+        The bayes config (or YAML file) whose parameters are replaced.
+
+    Returns
+    -------
+    new_config : dict
+        A valid sweep config.
+    reasons : list of str
+        The rule, parameter by parameter, with the numbers it came from.
+    """
+    template = load_config(template)
+    narrowed, reasons = narrow_config(config, without_unused_layer(df), top=top,
+                                      method=template["method"], margin=margin)
+    epochs = narrowed["parameters"].get("epochs")
+    if epochs is not None and "max" in epochs:
+        narrowed["parameters"]["epochs"] = {"value": int(epochs["max"])}
+        reasons.append(f"epochs: fixed at {int(epochs['max'])}, the narrowed range's largest value; "
+                       "early termination decides how many each run really trains.")
+    new = {k: v for k, v in template.items() if k != "parameters"}
+    new["parameters"] = narrowed["parameters"]
+    validate_config(new)
+    return new, reasons
+
+
+def sweep_line(label, sweep_id, df, metric="val_acc", goal="maximize"):
+    """One line naming a sweep, its size and its best run: notebooks print it to be cross-checked.
+
+    Returns
+    -------
+    str
+        E.g. ``"random sweep abc123: 40 runs (38 finished), best val_acc 97.12%"``.
+    """
+    runs = _ranked(df, metric, goal)
+    best = f"{float(runs[metric].iloc[0]):.2%}" if len(runs) else "none"
+    return f"{label} sweep {sweep_id}: {len(df)} runs ({len(runs)} finished), best {metric} {best}"
+
+
+def plot_metric_vs_lr(df, metric, by="optimizer", lr="lr"):
+    """The metric against the learning rate (log axis), one colour per value of ``by``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    runs = _finished(df, metric)
+    for column in (lr, by):
+        if column not in runs.columns:
+            raise ValueError(f"no column {column!r} in the results table")
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    labels = _labels(runs[by])
+    for value in sorted(labels.dropna().unique()):
+        rows = runs[labels == value]
+        ax.scatter(rows[lr].astype(float), rows[metric].astype(float), s=22, alpha=0.8,
+                   label=f"{by}={value} ({len(rows)} runs)")
+    _log_x(ax)
+    ax.set(xlabel=lr, ylabel=metric)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_curves_with_checks(histories, metric, checks=(), stopped=(), winner=None):
+    """Each run's metric per epoch, with the early-termination check epochs and the winner marked.
+
+    Parameters
+    ----------
+    histories : dict of name -> sequence of float
+        One value per epoch, in order.
+    checks : sequence of int
+        Epochs (1-based) after which early termination compared the runs: grey lines.
+    stopped : collection of names
+        Runs drawn dashed (cut early).
+    winner : str, optional
+        The run drawn thick, in black, and named in the legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for name, values in histories.items():
+        epochs = np.arange(1, len(values) + 1)
+        if name == winner:
+            continue
+        ax.plot(epochs, values, "--" if name in stopped else "-", marker="o", markersize=3,
+                color="tab:red" if name in stopped else "tab:blue", alpha=0.5)
+    if winner is not None:
+        values = histories[winner]
+        ax.plot(np.arange(1, len(values) + 1), values, "-", marker="o", color="black", lw=2.5,
+                label=f"winner: {winner}")
+    for i, epoch in enumerate(checks):
+        ax.axvline(epoch, color="0.4", ls=":", lw=1.2, label="check" if i == 0 else None)
+    ax.plot([], [], "--", color="tab:red", label="cut early")
+    ax.plot([], [], "-", color="tab:blue", label="trained to the end")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel="epoch", ylabel=metric)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

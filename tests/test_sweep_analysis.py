@@ -177,7 +177,7 @@ def planted_weak():
                   "lr": float(weak_lr[i]), "batch_size": 128}
         trials.append((values, None, "failed") if i == 5 else
                       (values, float(rng.uniform(0.2, 0.5)), "finished"))
-    for opt, lr in zip(good_opts, good_lr):
+    for opt, lr in zip(good_opts, good_lr, strict=True):
         values = {"network": "Net2", "hidden_size": 128, "optimizer": opt,
                   "lr": float(lr), "batch_size": 128}
         trials.append((values, float(rng.uniform(0.9, 0.97)), "finished"))
@@ -350,8 +350,9 @@ def test_plots_return_figures_with_the_expected_parts():
     assert len(fig.axes) == 2
     corr_bars = fig.axes[1].patches
     assert len(corr_bars) == len(importance)
-    greens = [tuple(b.get_facecolor()) for b, c in zip(corr_bars, importance.correlation) if c > 0]
-    reds = [tuple(b.get_facecolor()) for b, c in zip(corr_bars, importance.correlation) if c < 0]
+    pairs = list(zip(corr_bars, importance.correlation, strict=True))
+    greens = [tuple(b.get_facecolor()) for b, c in pairs if c > 0]
+    reds = [tuple(b.get_facecolor()) for b, c in pairs if c < 0]
     assert greens and reds and set(greens).isdisjoint(reds)
 
     fig = sa.plot_parallel_coordinates(df, "val_acc")
@@ -368,3 +369,180 @@ def test_plots_return_figures_with_the_expected_parts():
     (line,) = fig.axes[0].lines
     assert line.get_ydata()[-1] == pytest.approx(df.val_acc.max())
     assert np.all(np.diff(line.get_ydata()) >= 0)  # a running best never falls
+
+
+# ---------------------------------------------------------------------------
+# Verdicts on the original post's findings, on planted tables
+# ---------------------------------------------------------------------------
+
+def _post_table(n=48, seed=0, score=None):
+    """A random sweep's table in random.yaml's columns, val_acc from ``score(row)`` plus noise."""
+    rng = np.random.default_rng(seed)
+    rows = pd.DataFrame({
+        "trial": np.arange(n), "run_id": [f"r{i}" for i in range(n)], "state": "finished",
+        "network": rng.choice(["Net1", "Net2"], n), "hidden_size1": rng.choice([32, 64, 128, 256], n),
+        "hidden_size2": rng.choice([32, 64, 128, 256], n), "optimizer": rng.choice(["sgd", "adam"], n),
+        "lr": 10 ** rng.uniform(-4, -1, n), "batch_size": rng.choice([64, 128, 256], n),
+        "config.epochs": rng.integers(1, 5, n)})
+    noise = rng.normal(0, 0.002, n)
+    rows["val_acc"] = [0.9 + (score(r) if score else 0.0) for r in rows.itertuples()] + noise
+    return rows
+
+
+def test_spearman_is_rank_based_and_nan_when_constant():
+    x = [1, 2, 3, 4, 1000]
+    assert sa.spearman(x, [1, 4, 9, 16, 25]) == pytest.approx(1.0)  # monotone, not linear
+    assert sa.spearman(x, [5, 4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert np.isnan(sa.spearman([1, 1, 1, 1], [1, 2, 3, 4]))
+    with pytest.raises(ValueError, match="one length"):
+        sa.spearman([1, 2, 3], [1, 2])
+
+
+def test_rank_trend_holds_fails_and_cannot_tell():
+    rising = _post_table(score=lambda r: 0.02 * np.log10(r.lr))
+    assert sa.rank_trend(rising, "lr", "val_acc").verdict == sa.HOLDS
+    assert sa.rank_trend(rising, "lr", "val_acc", direction=-1).verdict == sa.FAILS
+    flat = _post_table(score=None)
+    verdict = sa.rank_trend(flat, "batch_size", "val_acc")
+    assert verdict.verdict in (sa.FAILS, sa.UNSURE)
+    assert sa.rank_trend(rising.head(7), "lr", "val_acc").verdict == sa.UNSURE  # 7 < 8 runs
+    assert "only 7" in sa.rank_trend(rising.head(7), "lr", "val_acc").evidence
+
+
+def test_one_diverged_run_cannot_make_a_trend():
+    # No effect of lr at all, except one run at the largest lr diverged to 10%:
+    table = _post_table(score=None, seed=3)
+    top = table["lr"].idxmax()
+    table.loc[top, "val_acc"] = 0.10
+    # The Pearson correlation on log lr is pulled by that one run...
+    assert np.corrcoef(np.log10(table["lr"]), table["val_acc"])[0, 1] < -0.2
+    # ...the verdict is not: without it the rank correlation is near zero.
+    verdict = sa.rank_trend(table, "lr", "val_acc", direction=-1)
+    assert verdict.verdict != sa.HOLDS
+    assert abs(verdict.numbers["rho_without"]) < 0.3
+
+
+def test_rank_trend_names_an_inverted_u():
+    peak = _post_table(n=60, score=lambda r: -0.05 * (np.log10(r.lr) + 2.5) ** 2)
+    verdict = sa.rank_trend(peak, "lr", "val_acc")
+    assert "peaks in the middle" in verdict.numbers["shape"]
+
+
+def test_compare_pair_needs_eight_a_side_and_reads_medians():
+    table = _post_table(score=lambda r: 0.05 * (r.optimizer == "adam"))
+    verdict = sa.compare_pair(table, "optimizer", "adam", "sgd", "val_acc")
+    assert verdict.verdict == sa.HOLDS
+    adam = table.loc[table["optimizer"] == "adam", "val_acc"]
+    assert verdict.numbers["median_better"] == pytest.approx(adam.median())
+    assert sa.compare_pair(table, "optimizer", "sgd", "adam", "val_acc").verdict == sa.FAILS
+    few = pd.concat([table[table["optimizer"] == "adam"], table[table["optimizer"] == "sgd"].head(5)])
+    assert sa.compare_pair(few, "optimizer", "adam", "sgd", "val_acc").verdict == sa.UNSURE
+
+
+def test_compare_pair_one_lucky_run_does_not_decide():
+    # The groups are the same, but one SGD run is far better than everything: the
+    # median without it must not show SGD ahead, and the verdict is not "holds".
+    table = _post_table(score=None, seed=5)
+    sgd = table.index[table["optimizer"] == "sgd"][0]
+    table.loc[sgd, "val_acc"] = 0.999
+    assert sa.compare_pair(table, "optimizer", "sgd", "adam", "val_acc").verdict != sa.HOLDS
+
+
+def test_stronger_than_compares_absolute_rank_correlations():
+    table = _post_table(score=lambda r: 0.0002 * r.hidden_size1)
+    assert sa.stronger_than(table, "hidden_size1", "hidden_size2", "val_acc").verdict == sa.HOLDS
+    assert sa.stronger_than(table, "hidden_size2", "hidden_size1", "val_acc").verdict == sa.FAILS
+    with pytest.raises(ValueError, match="numeric"):
+        sa.stronger_than(table, "optimizer", "hidden_size1", "val_acc")
+
+
+def test_small_nets_score_high_uses_the_second_best():
+    table = _post_table(score=lambda r: 0.0002 * r.hidden_size1)
+    small = table["hidden_size1"] <= 64
+    assert sa.small_nets_score_high(table, small, "val_acc").verdict == sa.FAILS  # 0.03+ behind
+    lucky = table.copy()
+    lucky.loc[small[small].index[0], "val_acc"] = 1.0  # one lucky small net is not enough
+    assert sa.small_nets_score_high(lucky, small, "val_acc").verdict == sa.FAILS
+    flat = _post_table(score=None)
+    assert sa.small_nets_score_high(flat, flat["hidden_size1"] <= 64, "val_acc").verdict == sa.HOLDS
+
+
+def test_post_findings_on_a_planted_sweep():
+    # Planted: Adam beats SGD, larger lr helps, the first layer matters and the second not.
+    def score(r):
+        return 0.02 * (r.optimizer == "adam") + 0.01 * np.log10(r.lr) + 0.0002 * r.hidden_size1
+    findings = dict(sa.post_findings(_post_table(n=160, score=score)))
+    assert list(findings) == ["1a", "1b", "1c", "2", "3", "4a", "4b", "4c", "4d", "4e"]
+    for label in ("1a", "1b", "1c", "2", "3", "4d"):
+        assert findings[label].verdict == sa.HOLDS, findings[label]
+    for label in ("4a", "4b", "4c"):  # network, batch size and epochs planted without effect
+        assert findings[label].verdict != sa.HOLDS, findings[label]
+        assert "Plausible why" in str(findings[label])
+    assert findings["4e"].verdict == sa.FAILS  # width planted: small nets trail by 3+ points
+
+
+def test_post_findings_names_missing_columns():
+    with pytest.raises(ValueError, match="hidden_size2"):
+        sa.post_findings(_post_table().drop(columns="hidden_size2"))
+
+
+def test_without_unused_layer_blanks_net1_only():
+    table = sa.without_unused_layer(_post_table())
+    assert table.loc[table["network"] == "Net1", "hidden_size2"].isna().all()
+    assert table.loc[table["network"] == "Net2", "hidden_size2"].notna().all()
+
+
+def test_cut_cost_counts_cut_runs_on_course():
+    histories = {"a": [0.90, 0.95, 0.97, 0.98], "b": [0.85, 0.93, 0.96, 0.97],
+                 "c": [0.80, 0.90, 0.94, 0.95], "d": [0.70, 0.80, 0.85, 0.86],
+                 "cut1": [0.60, 0.70], "cut2": [0.86, 0.94]}  # cut2 was ahead of "b" at epoch 2
+    table = sa.cut_cost(histories, {"cut1", "cut2"}, "val_acc", top=2)
+    row = table.set_index("epoch").loc[2]
+    assert row["cut_runs"] == 2 and row["on_course"] == 1
+    assert row["top_lowest"] == pytest.approx(0.93) and row["best_cut"] == pytest.approx(0.94)
+    assert row["rho"] == pytest.approx(1.0)  # finishers keep their epoch-2 order
+    with pytest.raises(ValueError, match="without a history"):
+        sa.cut_cost(histories, {"zzz"}, "val_acc")
+
+
+def test_narrow_for_bayes_fixes_epochs_and_keeps_the_template():
+    table = _post_table(n=40, score=lambda r: 0.05 * (r.optimizer == "adam") + 0.01 * r._10)
+    random_config = copy.deepcopy(RANDOM)
+    random_config["parameters"] = {
+        "network": {"values": ["Net1", "Net2"]}, "hidden_size1": {"values": [32, 64, 128, 256]},
+        "hidden_size2": {"values": [32, 64, 128, 256]}, "optimizer": {"values": ["sgd", "adam"]},
+        "lr": {"distribution": "log_uniform_values", "min": 0.0001, "max": 0.1},
+        "batch_size": {"values": [64, 128, 256]},
+        "epochs": {"distribution": "int_uniform", "min": 1, "max": 4}}
+    template = {"name": "mnist-bayes", "method": "bayes", "metric": {"name": "val_acc", "goal": "maximize"},
+                "parameters": {"lr": {"min": 0.001, "max": 0.01}},
+                "early_terminate": {"type": "hyperband", "min_iter": 1, "eta": 3}, "run_cap": 40}
+    new, reasons = sa.narrow_for_bayes(random_config, table, template, top=5)
+    assert new["early_terminate"] == template["early_terminate"] and new["name"] == "mnist-bayes"
+    assert new["parameters"]["optimizer"] == {"value": "adam"}  # the top 5 are all Adam
+    top5 = table.sort_values("val_acc", ascending=False).head(5)
+    assert new["parameters"]["epochs"] == {"value": int(top5["config.epochs"].max())} or \
+        new["parameters"]["epochs"]["value"] >= int(top5["config.epochs"].max())
+    assert any(r.startswith("epochs: fixed") for r in reasons)
+    sweep_config.validate_config(new)
+
+
+def test_sweep_line_names_id_size_and_best():
+    table = _post_table(n=10)
+    table.loc[3, "state"] = "stopped"
+    line = sa.sweep_line("random", "abc", table)
+    best = table.loc[table["state"] == "finished", "val_acc"].max()
+    assert line == f"random sweep abc: 10 runs (9 finished), best val_acc {best:.2%}"
+
+
+def test_parallel_coordinates_colour_by_rank_so_one_collapse_does_not_flatten():
+    table = _post_table(n=20, score=lambda r: 0.001 * r.trial)  # 0.900 .. 0.919, evenly
+    table.loc[0, "val_acc"] = 0.10  # one collapsed run
+    fig = sa.plot_parallel_coordinates(table, "val_acc", params=["lr", "batch_size"])
+    lines = fig.axes[0].lines[:len(table)]  # one per trial, worst first
+    colours = np.array([matplotlib.colors.to_rgba(line.get_color()) for line in lines])
+    # By value, the 19 good runs would share the top 1% of the scale: near-identical colours.
+    # By rank, the second-worst and the best differ as much as the scale's ends.
+    spread = np.abs(colours[1] - colours[-1]).sum()
+    ends = np.abs(np.array(plt.get_cmap("viridis")(0.05)) - np.array(plt.get_cmap("viridis")(1.0))).sum()
+    assert spread > 0.8 * ends
