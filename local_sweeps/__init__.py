@@ -18,6 +18,8 @@ Sweep state lives in ``.sweeps/<sweep_id>/`` under the working directory::
     journal.log          Optuna's JournalStorage: every trial, its params and outcome
     claim.lock           serialises agents (several processes may share one sweep)
     params/config-<run_id>.yaml   the values handed to wandb.init, as W&B's agent writes them
+    heartbeats/<trial>   touched every few seconds while a trial runs, so an agent that
+                         died (on any machine sharing the folder) has its trial reclaimed
 
 Modules: ``config`` validates the YAML as W&B does, ``space`` turns it into a search
 space (grid points, random draws, Optuna distributions), ``hyperband`` decides early
@@ -32,19 +34,13 @@ Command line, mirroring ``wandb sweep`` and ``wandb agent``::
 """
 
 from .config import SweepConfigError, SweepConfigWarning, load_config, validate_config
-from .controller import (
-                         MAX_CONSECUTIVE_FAILURES,
-                         SweepNotFoundError,
-                         agent,
-                         ensure_sweep,
-                         find_sweep,
-                         results,
-                         sweep,
-)
+from .controller import (MAX_CONSECUTIVE_FAILURES, SweepNotFoundError, SweepStateError, agent,
+                         ensure_sweep, find_sweep, results, sweep)
 from .hyperband import hyperband_brackets, hyperband_check, hyperband_stop
 from .space import grid_points, sample_value
 
 __all__ = ["sweep", "agent", "results", "find_sweep", "ensure_sweep", "validate_config",
            "load_config", "SweepConfigError", "SweepConfigWarning", "SweepNotFoundError",
+           "SweepStateError",
            "MAX_CONSECUTIVE_FAILURES", "grid_points", "sample_value", "hyperband_stop",
            "hyperband_brackets", "hyperband_check"]
