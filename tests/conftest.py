@@ -14,6 +14,8 @@ id, which pytest 9.2 no longer reads (pytest-dev/pytest-xdist#1386). The schedul
 node ids and rewrites nothing.
 """
 
+import os
+
 from xdist.scheduler import LoadGroupScheduling
 
 NOTEBOOKS_GROUP = "notebooks"
@@ -31,6 +33,19 @@ class NotebooksTogether(LoadGroupScheduling):
         if ".ipynb::" in nodeid or nodeid.startswith(READS_NOTEBOOK_FILES):
             return NOTEBOOKS_GROUP
         return super()._split_scope(nodeid)
+
+
+def pytest_configure(config):
+    """Under ``-n``, one BLAS thread per process: the two workers already fill the two cores.
+
+    Set before the workers start, so they, the notebook kernels and the processes the unit
+    tests start all inherit it. An OpenBLAS thread that finds its core taken by the other
+    lane stalls its matmul (bench/bench_logging.py measured batch-64 training 5-20x slower on
+    a shared machine). A value set by the caller wins.
+    """
+    if config.getoption("numprocesses", None) or os.environ.get("PYTEST_XDIST_WORKER"):
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
 
 
 def pytest_xdist_make_scheduler(config, log):
