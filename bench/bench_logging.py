@@ -20,6 +20,7 @@ time in this process (W&B's client, which holds the GIL) and in ``wandb-core``
 """
 
 import argparse
+import functools
 import os
 import statistics
 import subprocess
@@ -182,7 +183,7 @@ def bench_reads(folders, repeats):
     """Seconds for read_offline_run, and for the public `wandb leet inspect` CLI it bypasses."""
     for variant in ["log every epoch", "log every step"]:
         folder = folders[variant]
-        times = [seconds(lambda: read_offline_run(folder))[0] for _ in range(repeats)]
+        times = [seconds(functools.partial(read_offline_run, folder))[0] for _ in range(repeats)]
         rows = len(read_offline_run(folder).history)
         print(f"read_offline_run ({variant}, {rows} history rows): "
               f"median {statistics.median(times) * 1000:.0f} ms over {repeats}")

@@ -1,21 +1,117 @@
-"""The generated navigation (badges, setup cells, prev/next links, README index) is up to date."""
+"""The generated navigation (badges, setup cells, prev/next links, README index) is up to date,
+and ``tools/nav.py --check`` would say so if it were not.
 
-import subprocess
-import sys
+``nav.py`` works on the repository its own file sits in, so the drift tests run a copy of it
+in a copy of the repository. They load it in this process: a new interpreter would spend
+seconds importing nbformat, which pytest has already imported.
+"""
+
+import importlib.util
+import shutil
 from pathlib import Path
+
+import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_navigation_is_up_to_date():
-    result = subprocess.run([sys.executable, "tools/nav.py", "--check"], cwd=ROOT,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+def load_nav(root):
+    """``tools/nav.py`` of the repository at ``root``, as a module working on that repository."""
+    spec = importlib.util.spec_from_file_location(f"nav_{abs(hash(str(root)))}", root / "tools" / "nav.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def check(root, capsys):
+    """Exit status and output of ``nav.py --check`` on the repository at ``root``."""
+    status = load_nav(root).main(["--check"])
+    return status, capsys.readouterr().out
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A copy of what nav.py reads and writes: itself, the notebooks and the README."""
+    (tmp_path / "tools").mkdir()
+    shutil.copy(ROOT / "tools" / "nav.py", tmp_path / "tools")
+    (tmp_path / "notebooks").mkdir()
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        shutil.copy(path, tmp_path / "notebooks")
+    shutil.copy(ROOT / "README.md", tmp_path)
+    return tmp_path
+
+
+def edit_cell(path, find, change):
+    """Apply ``change`` to the source of the first cell of notebook ``path`` containing ``find``,
+    saving it as nav.py does, so that only the edit differs."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if find in c.source)
+    cell.source = change(cell.source)
+    path.write_text(nbformat.writes(nb) + "\n")
+
+
+def named(out, repo):
+    """The files of ``repo`` that the output of --check names."""
+    files = [p.relative_to(repo).as_posix() for p in sorted((repo / "notebooks").glob("*.ipynb"))]
+    return {f for f in [*files, "README.md"] if f in out}
+
+
+def test_navigation_is_up_to_date(capsys):
+    status, out = check(ROOT, capsys)
+    assert status == 0, out
+
+
+def test_a_clean_copy_checks_clean(repo, capsys):
+    """The drift tests below start from a copy that --check passes, and save notebooks as nav.py
+    does, so what --check reports is their edit."""
+    edit_cell(repo / "notebooks" / "01_mnist_baseline.ipynb", "# 01 · ", lambda s: s)
+    status, out = check(repo, capsys)
+    assert status == 0, out
+
+
+def test_edited_generated_cell_is_reported(repo, capsys):
+    footer = load_nav(repo).FOOTER
+    edit_cell(repo / "notebooks" / "03_sweeps_function_callback.ipynb", footer,
+              lambda s: s + "\n\nA link typed by hand.")
+    status, out = check(repo, capsys)
+    assert status == 1
+    assert named(out, repo) == {"notebooks/03_sweeps_function_callback.ipynb"}, out
+
+
+def test_new_title_drifts_its_neighbours_and_the_index(repo, capsys):
+    """The H1 of 02 is quoted by 01's "Next" link, 03's "Previous" link and the README's index.
+    Upper case keeps it matching the file name, so only the quotes drift."""
+    def shout(source):
+        h1, rest = source.split("\n", 1)
+        return h1.upper() + "\n" + rest
+
+    edit_cell(repo / "notebooks" / "02_dashboard_logging.ipynb", "# 02 · ", shout)
+    status, out = check(repo, capsys)
+    assert status == 1
+    assert named(out, repo) == {"notebooks/01_mnist_baseline.ipynb",
+                                "notebooks/03_sweeps_function_callback.ipynb",
+                                "README.md"}, out
+
+
+def test_nav_repairs_what_check_reports(repo, capsys):
+    notebook = repo / "notebooks" / "05_refine_and_finalize.ipynb"
+    header = load_nav(repo).HEADER
+    edit_cell(notebook, header, lambda s: s.replace(header, header + "\nEdited by hand."))
+    assert check(repo, capsys)[0] == 1
+    assert load_nav(repo).main([]) == 0
+    status, out = check(repo, capsys)
+    assert status == 0, out
+    assert notebook.read_text() == (ROOT / "notebooks" / notebook.name).read_text()
 
 
 def test_readme_test_command_is_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- test-command:start -->", 1)[1].split("<!-- test-command:end -->", 1)[0]
     commands = [line for line in block.splitlines() if line and not line.startswith("```")]
-    assert len(commands) == 1 and commands[0].endswith("pytest"), commands
+    assert len(commands) == 1, commands
+    steps = [step.strip() for step in commands[0].split("&&")]
+    # It builds its own environment, lints, then tests: a lint error fails CI before any test runs.
+    assert steps[:3] == ["python3 -m venv .venv", ". .venv/bin/activate", "pip install -r requirements.txt"]
+    assert steps[3] == "ruff check ." and steps[-1].startswith("pytest"), steps
     assert "test-command:start" in (ROOT / ".ci" / "run").read_text()
