@@ -34,8 +34,16 @@ Command line, mirroring ``wandb sweep`` and ``wandb agent``::
 """
 
 from .config import SweepConfigError, SweepConfigWarning, load_config, validate_config
-from .controller import (MAX_CONSECUTIVE_FAILURES, SweepNotFoundError, SweepStateError, agent,
-                         ensure_sweep, find_sweep, results, sweep)
+from .controller import (
+                         MAX_CONSECUTIVE_FAILURES,
+                         SweepNotFoundError,
+                         SweepStateError,
+                         agent,
+                         ensure_sweep,
+                         find_sweep,
+                         results,
+                         sweep,
+)
 from .hyperband import hyperband_brackets, hyperband_check, hyperband_stop
 from .space import grid_points, sample_value
 

@@ -14,13 +14,13 @@ from types import SimpleNamespace
 import optuna
 import pandas as pd
 import pytest
+import sweep_fixtures
 
 import local_sweeps
-import sweep_fixtures
-from local_sweeps import validate_config
 from local_sweeps import config as sweep_config
-from local_sweeps.hyperband import hyperband_check
+from local_sweeps import validate_config
 from local_sweeps.__main__ import main as local_sweeps_main
+from local_sweeps.hyperband import hyperband_check
 from local_sweeps.space import decode, grid_points, search_space
 from local_sweeps.tables import api_results_frame
 
