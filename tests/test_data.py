@@ -306,8 +306,11 @@ def _assert_cache_holds(cache, ds):
         assert _decompressed_sha(cache / f"{name}.gz") == ds.checksums[name]
 
 
-@pytest.mark.parametrize("how", ["env", "argument"])
-def test_download_is_verified_and_cached(dataset, serve, monkeypatch, tmp_path, capsys, how):
+# One full-MNIST download (the real sizes and checksums); every other download path
+# runs on the sample: none of them depends on the files' size.
+@pytest.mark.parametrize("how, source", [("argument", "real"), ("argument", "sample"), ("env", "sample")])
+def test_download_is_verified_and_cached(request, serve, monkeypatch, tmp_path, capsys, how, source):
+    dataset = request.getfixturevalue(source)
     mirror = serve(dataset.folder)
     if how == "env":
         monkeypatch.setenv("MNIST_MIRRORS", f" {mirror.url} ,")
@@ -324,7 +327,8 @@ def test_download_is_verified_and_cached(dataset, serve, monkeypatch, tmp_path, 
 
 
 @pytest.mark.parametrize("bad", ["404", "corrupted"])
-def test_bad_first_mirror_moves_on_to_the_next(dataset, serve, tmp_path, bad, capsys):
+def test_bad_first_mirror_moves_on_to_the_next(sample, serve, tmp_path, bad, capsys):
+    dataset = sample
     bad_folder = tmp_path / "bad"
     bad_folder.mkdir()
     if bad == "corrupted":
@@ -404,7 +408,8 @@ def test_a_trickling_mirror_meets_the_deadline_and_a_dead_one_is_tried_once(tric
     assert trickle.paths == ["/train-images-idx3-ubyte.gz"]
 
 
-def test_truncated_cache_file_is_reported_and_downloaded_again(dataset, serve, tmp_path):
+def test_truncated_cache_file_is_reported_and_downloaded_again(sample, serve, tmp_path):
+    dataset = sample
     cache = shutil.copytree(dataset.folder, tmp_path / "xdg" / CACHE)
     target = cache / "train-images-idx3-ubyte.gz"
     data = target.read_bytes()
