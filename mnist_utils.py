@@ -104,7 +104,7 @@ class Dropout:
 
     def forward(self, x, train=False):
         if not train:
-            return x.copy()
+            return x.copy()  # a new array, like every layer's output: the caller's x stays its own
         self.mask = self.rng.random(x.shape, dtype=np.float32) >= self.ratio
         # Scaling the kept units by 1 / (1 - ratio) while training leaves the
         # expected activation unchanged, so prediction needs no correction.
@@ -262,9 +262,9 @@ class MLP:
         return grads
 
 
-# The MLP runs these three stand-ins for the layers above: same results (tests/test_model.py
-# checks that), computed with fewer passes over memory. bench/bench_training.py measured
-# what each saves on one thread; without them numpy was slower than PyTorch.
+# The MLP runs these three stand-ins for the layers above: the same results (tests/test_model.py
+# checks that) in less time. bench/bench_layers.py measures what each one saves per step,
+# bench/bench_training.py (--book-layers) what they save together against PyTorch.
 
 
 class _Affine(Affine):
