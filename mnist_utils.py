@@ -290,11 +290,12 @@ class _Relu(Relu):
     """``Relu`` by multiplying with a 0/1 mask: masked assignment costs many times more in numpy."""
 
     def forward(self, x):
-        self.mask = x > 0
-        return x * self.mask
+        self.mask = (x <= 0)  # as in Relu: True where the unit is zeroed
+        self.keep = ~self.mask
+        return x * self.keep
 
     def backward(self, dout):
-        return dout * self.mask
+        return dout * self.keep
 
 
 def make_net(network="Net2", hidden_size=256, hidden_size2=None, weight_decay=0.0, dropout=0.0, seed=0):

@@ -324,6 +324,7 @@ def test_mlp_relu_stand_in_matches_the_book_relu(rng):
     dout = rng.standard_normal((6, 7)).astype(np.float32)
     book, fast = mu.Relu(), mu._Relu()
     np.testing.assert_array_equal(fast.forward(x), book.forward(x))
+    np.testing.assert_array_equal(fast.mask, book.mask)  # the same meaning: True where zeroed
     np.testing.assert_array_equal(fast.backward(dout), book.backward(dout))
     assert fast.backward(dout).dtype == np.float32
 
