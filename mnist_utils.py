@@ -198,7 +198,7 @@ class MLP:
             # He initialisation keeps the variance of ReLU activations steady with depth.
             self.params[f"W{i}"] = (rng.standard_normal((n_in, n_out)) * math.sqrt(2.0 / n_in)).astype(dtype)
             self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
-            affine = _InputAffine if i == 1 else _Affine
+            affine = _InputAffine if i == 1 else Affine
             self.layers.append(affine(self.params[f"W{i}"], self.params[f"b{i}"]))
             if i < len(sizes) - 1:
                 self.layers.append(_Relu())
@@ -262,22 +262,12 @@ class MLP:
         return grads
 
 
-# The MLP runs these three stand-ins for the layers above: the same results (tests/test_model.py
+# The MLP runs these two stand-ins for the layers above: the same results (tests/test_model.py
 # checks that) in less time. bench/bench_layers.py measures what each one saves per step,
 # bench/bench_training.py (--book-layers) what they save together against PyTorch.
 
 
-class _Affine(Affine):
-    """``Affine`` adding the bias into the product's own array instead of a new one."""
-
-    def forward(self, x):
-        self.x = x
-        out = np.dot(x, self.W)
-        out += self.b
-        return out
-
-
-class _InputAffine(_Affine):
+class _InputAffine(Affine):
     """The first layer: its ``dx`` would be the gradient w.r.t. the images, which nothing uses."""
 
     def backward(self, dout):

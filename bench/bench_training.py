@@ -11,7 +11,7 @@ Printed per configuration:
 - PyTorch s/epoch on the CPU for the same MLP, optimizer and batches, and the
   ratio numpy / PyTorch (< 1 means numpy is faster), where torch is installed;
 - with ``--book-layers``, numpy s/epoch of the same MLP running only the classes a
-  reader sees (``Affine``, ``Relu``), without the MLP's three stand-ins: what the
+  reader sees (``Affine``, ``Relu``), without the MLP's two stand-ins: what the
   stand-ins save.
 
 PyTorch is a benchmark dependency only, not in requirements.txt. Install the CPU
