@@ -30,7 +30,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from tqdm import tqdm
 
 ENV_VAR = "MNIST_DIR"
 MIRRORS_ENV_VAR = "MNIST_MIRRORS"  # comma-separated base URLs that replace MIRRORS
@@ -176,6 +175,8 @@ def _host(url):
 
 
 def _copy_url(url, out, desc, verbose):
+    from tqdm import tqdm  # only a download needs it: importing tqdm costs about 0.1 s
+
     request = urllib.request.Request(url, headers={"User-Agent": "wandb-sweeps-mnist"})
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
         total = int(response.headers.get("Content-Length") or 0) or None

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 # --------------------------------------------------------------------------
 # Data
@@ -561,6 +560,10 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
         ``status`` is ``"diverged"`` if the loss became NaN or infinite; training
         stops there and the epochs already measured are kept.
     """
+    # tqdm loads here, not with the module: its import (about 0.1 s, most of it reading
+    # package metadata) is paid only by code that trains.
+    from tqdm import tqdm
+
     x, t = train
     _check_fit_args(x, t, epochs, batch_size)
     opt = get_optimizer(optimizer, lr) if isinstance(optimizer, str) else optimizer

@@ -428,9 +428,10 @@ def test_evaluate_loss_does_not_depend_on_weight_decay():
 # --------------------------------------------------------------------------
 
 
-def test_import_loads_no_wandb_optuna_pandas_or_yaml():
+def test_import_loads_no_wandb_optuna_pandas_yaml_or_tqdm():
     code = ("import sys, mnist_utils; "
-            "print(sorted(m for m in ('wandb', 'optuna', 'pandas', 'yaml', 'matplotlib.pyplot', 'torch') "
+            "print(sorted(m for m in ('wandb', 'optuna', 'pandas', 'yaml', 'matplotlib.pyplot', 'torch',"
+            " 'tqdm') "
             "if m in sys.modules))")
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
