@@ -23,17 +23,13 @@ import numbers
 import os
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import warnings
 import zlib
 from functools import lru_cache
-from http.client import HTTPException
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-from tqdm import tqdm
 
 ENV_VAR = "MNIST_DIR"
 MIRRORS_ENV_VAR = "MNIST_MIRRORS"  # comma-separated base URLs that replace MIRRORS
@@ -187,6 +183,11 @@ _DEAD_MIRRORS = {}
 
 
 def _copy_url(url, out, desc, verbose):
+    # Only a download needs these: importing them costs notebook 01 about 0.15 s.
+    import urllib.request
+
+    from tqdm import tqdm
+
     deadline = time.monotonic() + DEADLINE
     request = urllib.request.Request(url, headers={"User-Agent": "wandb-sweeps-mnist"})
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
@@ -210,6 +211,9 @@ def _download(name, folder, mirrors, checksums, verbose):
     renamed into place, so an interrupted or bad download never looks like a cached file.
     Returns the host it came from.
     """
+    import urllib.error  # as in _copy_url: only a download needs these
+    from http.client import HTTPException
+
     problems = []
     for base in mirrors:
         url = f"{base.rstrip('/')}/{name}.gz"

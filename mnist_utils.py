@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 # --------------------------------------------------------------------------
 # Data
@@ -57,92 +56,97 @@ def load_splits(val_size=1 / 6, seed=0, verbose=True):
 class Affine:
     """Fully connected layer ``out = x @ W + b``."""
 
-    def __init__(self, W, b, needs_dx=True):
-        self.W, self.b = W, b
-        # The first layer's dx would be the gradient w.r.t. the images: nobody
-        # uses it, and skipping it saves a third of the largest matmul.
-        self.needs_dx = needs_dx
-        self.x = self.dW = self.db = None
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+        self.x = None
+        self.dW = None
+        self.db = None
 
     def forward(self, x):
         self.x = x
-        out = x @ self.W
-        out += self.b
+        out = np.dot(x, self.W) + self.b
         return out
 
     def backward(self, dout):
-        self.dW = self.x.T @ dout
-        self.db = dout.sum(axis=0)
-        return dout @ self.W.T if self.needs_dx else None
+        dx = np.dot(dout, self.W.T)
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return dx
 
 
 class Relu:
-    """Rectified linear unit, ``max(x, 0)``."""
+    """Rectified linear unit: passes positive inputs, zeroes the rest."""
 
     def __init__(self):
         self.mask = None
 
     def forward(self, x):
-        self.mask = x > 0
-        # Multiplying by the mask, in place, is several times faster in numpy than
-        # np.maximum or masked assignment; x is a fresh array nobody else holds.
-        return np.multiply(x, self.mask, out=x)
+        self.mask = (x <= 0)
+        out = x.copy()
+        out[self.mask] = 0
+        return out
 
     def backward(self, dout):
-        return np.multiply(dout, self.mask, out=dout)
+        dx = dout.copy()  # the book zeroes dout itself; a copy leaves the caller's array alone
+        dx[self.mask] = 0
+        return dx
 
 
 class Dropout:
     """Inverted dropout: while training, zero a random share ``ratio`` of units and scale up the rest."""
 
     def __init__(self, ratio, rng):
-        self.ratio, self.rng = ratio, rng
+        self.ratio = ratio
+        self.rng = rng
         self.mask = None
 
     def forward(self, x, train=False):
-        if not train or self.ratio == 0:
-            self.mask = None
-            return x
+        if not train:
+            return x.copy()  # a new array, like every layer's output: the caller's x stays its own
+        self.mask = self.rng.random(x.shape, dtype=np.float32) >= self.ratio
         # Scaling the kept units by 1 / (1 - ratio) while training leaves the
         # expected activation unchanged, so prediction needs no correction.
-        self.mask = (self.rng.random(x.shape, dtype=np.float32) >= self.ratio).astype(x.dtype)
-        self.mask /= 1.0 - self.ratio
-        return x * self.mask
+        return x * self.mask / (1.0 - self.ratio)
 
     def backward(self, dout):
-        return dout if self.mask is None else dout * self.mask
+        return dout * self.mask / (1.0 - self.ratio)
 
 
 def softmax(x):
     """Row-wise softmax, stable for large scores."""
-    e = np.exp(x - x.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    x = x - np.max(x, axis=1, keepdims=True)  # exp of a large score would overflow
+    y = np.exp(x)
+    return y / np.sum(y, axis=1, keepdims=True)
 
 
 def cross_entropy_error(y, t):
     """Mean cross-entropy of probabilities ``y`` against labels ``t`` (indices or one-hot)."""
     if t.ndim == 2:
         t = t.argmax(axis=1)
-    n = y.shape[0]
-    return float(-np.log(y[np.arange(n), t] + 1e-7).mean())
+    batch_size = y.shape[0]
+    return float(-np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size)
 
 
 class SoftmaxWithLoss:
     """Softmax followed by the cross-entropy loss; backward starts the chain."""
 
     def __init__(self):
-        self.y = self.t = None
+        self.loss = None
+        self.y = None  # output of softmax
+        self.t = None  # labels, as class indices
 
     def forward(self, x, t):
         self.t = t.argmax(axis=1) if t.ndim == 2 else t
         self.y = softmax(x)
-        return cross_entropy_error(self.y, self.t)
+        self.loss = cross_entropy_error(self.y, self.t)
+        return self.loss
 
-    def backward(self, dout=1.0):
-        n = self.y.shape[0]
+    def backward(self, dout=1):
+        batch_size = self.t.shape[0]
         dx = self.y.copy()
-        dx[np.arange(n), self.t] -= 1
-        dx *= dout / n
+        dx[np.arange(batch_size), self.t] -= 1
+        dx = dx * dout / batch_size
         return dx
 
 
@@ -163,7 +167,8 @@ class MLP:
     hidden_sizes : sequence of int
         One entry per hidden layer: ``[100]`` is Net1, ``[256, 256]`` a Net2.
     weight_decay : float
-        L2 penalty ``0.5 * weight_decay * sum(W**2)`` added to the loss.
+        L2 penalty ``0.5 * weight_decay * sum(W**2)`` added to the loss that
+        training minimises.
     dropout : float
         Share of hidden units dropped at random while training (0 = no dropout layers).
     seed : int
@@ -188,13 +193,14 @@ class MLP:
         sizes = [input_size, *self.hidden_sizes, output_size]
         self.params = {}
         self.layers = []
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
             # He initialisation keeps the variance of ReLU activations steady with depth.
             self.params[f"W{i}"] = (rng.standard_normal((n_in, n_out)) * math.sqrt(2.0 / n_in)).astype(dtype)
             self.params[f"b{i}"] = np.zeros(n_out, dtype=dtype)
-            self.layers.append(Affine(self.params[f"W{i}"], self.params[f"b{i}"], needs_dx=i > 1))
+            affine = _InputAffine if i == 1 else Affine
+            self.layers.append(affine(self.params[f"W{i}"], self.params[f"b{i}"]))
             if i < len(sizes) - 1:
-                self.layers.append(Relu())
+                self.layers.append(_Relu())
                 if self.dropout:
                     self.layers.append(Dropout(self.dropout, rng))
         self.last_layer = SoftmaxWithLoss()
@@ -210,11 +216,15 @@ class MLP:
         return x
 
     def loss(self, x, t, train=False):
-        """Cross-entropy loss plus the weight-decay penalty."""
+        """The loss training minimises: cross-entropy plus the weight-decay penalty."""
         data_loss = self.last_layer.forward(self.predict(x, train), t)
-        if self.weight_decay:
-            data_loss += 0.5 * self.weight_decay * sum(float((a.W ** 2).sum()) for a in self.affine_layers)
-        return data_loss
+        return data_loss + self.penalty()
+
+    def penalty(self):
+        """The weight-decay term ``0.5 * weight_decay * sum(W**2)`` over every weight matrix."""
+        if not self.weight_decay:
+            return 0.0
+        return 0.5 * self.weight_decay * sum(float(np.sum(a.W ** 2)) for a in self.affine_layers)
 
     def accuracy(self, x, t, batch_size=2000):
         """Fraction of ``x`` classified as ``t``, evaluated in batches to bound memory."""
@@ -222,8 +232,10 @@ class MLP:
 
     def gradient(self, x, t):
         """Loss and gradients by backpropagation: ``(loss, {"W1": dW1, "b1": db1, ...})``."""
+        # forward
         loss = self.loss(x, t, train=True)
-        dout = self.last_layer.backward()
+        # backward
+        dout = self.last_layer.backward(1)
         for layer in reversed(self.layers):
             dout = layer.backward(dout)
         grads = {}
@@ -249,14 +261,44 @@ class MLP:
         return grads
 
 
-def make_net(network="Net2", hidden_size=256, weight_decay=0.0, dropout=0.0, seed=0):
-    """Build the original material's Net1 (one hidden layer) or Net2 (two), ``hidden_size`` wide.
+# The MLP runs these two stand-ins for the layers above: the same results (tests/test_model.py
+# checks that) in less time. bench/bench_layers.py measures what each one saves per step,
+# bench/bench_training.py (--book-layers) what they save together against PyTorch.
+
+
+class _InputAffine(Affine):
+    """The first layer: its ``dx`` would be the gradient w.r.t. the images, which nothing uses."""
+
+    def backward(self, dout):
+        self.dW = np.dot(self.x.T, dout)
+        self.db = np.sum(dout, axis=0)
+        return None
+
+
+class _Relu(Relu):
+    """``Relu`` by multiplying with a 0/1 mask: masked assignment costs many times more in numpy."""
+
+    def forward(self, x):
+        self.mask = (x <= 0)  # as in Relu: True where the unit is zeroed
+        self.keep = ~self.mask
+        return x * self.keep
+
+    def backward(self, dout):
+        return dout * self.keep
+
+
+def make_net(network="Net2", hidden_size=256, hidden_size2=None, weight_decay=0.0, dropout=0.0, seed=0):
+    """Build the original material's Net1 (one hidden layer) or Net2 (two).
 
     Parameters
     ----------
     network : {"Net1", "Net2"}
     hidden_size : int
-        Width of every hidden layer.
+        Width of the hidden layer (of both, for Net2, unless ``hidden_size2`` is given).
+    hidden_size2 : int, optional
+        Width of Net2's second hidden layer; Net1 has none.
+    weight_decay, dropout, seed
+        As for ``MLP``.
 
     Returns
     -------
@@ -264,8 +306,13 @@ def make_net(network="Net2", hidden_size=256, weight_decay=0.0, dropout=0.0, see
     """
     if network not in NETWORKS:
         raise ValueError(f"network must be one of {sorted(NETWORKS)}, got {network!r}")
-    return MLP(hidden_sizes=[int(hidden_size)] * NETWORKS[network], weight_decay=weight_decay,
-               dropout=dropout, seed=seed)
+    hidden_sizes = [int(hidden_size)] * NETWORKS[network]
+    if hidden_size2 is not None:
+        if network != "Net2":
+            raise ValueError(f"hidden_size2 is the width of Net2's second layer; {network} has one hidden "
+                             f"layer, got hidden_size2={hidden_size2!r}")
+        hidden_sizes[1] = int(hidden_size2)
+    return MLP(hidden_sizes=hidden_sizes, weight_decay=weight_decay, dropout=dropout, seed=seed)
 
 
 def save_model(net, path):
@@ -295,7 +342,8 @@ def load_model(path):
     """
     with np.load(path, allow_pickle=False) as saved:
         keys = set(saved.files)
-        expected = {"hidden_sizes"} | {f"{p}{i}" for i in range(1, len(saved["hidden_sizes"]) + 2) for p in "Wb"}
+        n_layers = len(saved["hidden_sizes"]) + 1
+        expected = {"hidden_sizes"} | {f"{p}{i}" for i in range(1, n_layers + 1) for p in "Wb"}
         if keys != expected:
             raise ValueError(f"{Path(path).name} is not a saved MLP: it holds {sorted(keys)}, "
                              f"expected {sorted(expected)}")
@@ -312,37 +360,31 @@ def load_model(path):
 # --------------------------------------------------------------------------
 
 
-def _zeros_like(params):
-    """Optimizer state: one zero array per parameter, created at the first update."""
-    return {key: np.zeros_like(p) for key, p in params.items()}
-
-
 class SGD:
-    """Stochastic gradient descent: ``p -= lr * g``."""
+    """Stochastic gradient descent: ``W -= lr * dW``."""
 
     def __init__(self, lr=0.01):
         self.lr = lr
 
     def update(self, params, grads):
-        for key, g in grads.items():
-            params[key] -= self.lr * g
+        for key in params:
+            params[key] -= self.lr * grads[key]
 
 
 class Momentum:
     """SGD with momentum: a velocity that accumulates past gradients."""
 
     def __init__(self, lr=0.01, momentum=0.9):
-        self.lr, self.momentum = lr, momentum
+        self.lr = lr
+        self.momentum = momentum
         self.v = None
 
     def update(self, params, grads):
         if self.v is None:
-            self.v = _zeros_like(params)
-        for key, g in grads.items():
-            v = self.v[key]
-            v *= self.momentum
-            v -= self.lr * g
-            params[key] += v
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.v[key] = self.momentum * self.v[key] - self.lr * grads[key]
+            params[key] += self.v[key]
 
 
 class AdaGrad:
@@ -354,59 +396,50 @@ class AdaGrad:
 
     def update(self, params, grads):
         if self.h is None:
-            self.h = _zeros_like(params)
-        for key, g in grads.items():
-            h = self.h[key]
-            h += g * g
-            params[key] -= self.lr * g / (np.sqrt(h) + 1e-7)
+            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.h[key] += grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)
 
 
 class RMSprop:
     """AdaGrad with a decaying average, so old gradients are forgotten."""
 
     def __init__(self, lr=0.01, decay_rate=0.99):
-        self.lr, self.decay_rate = lr, decay_rate
+        self.lr = lr
+        self.decay_rate = decay_rate
         self.h = None
 
     def update(self, params, grads):
         if self.h is None:
-            self.h = _zeros_like(params)
-        for key, g in grads.items():
-            h = self.h[key]
-            h *= self.decay_rate
-            h += (1 - self.decay_rate) * g * g
-            params[key] -= self.lr * g / (np.sqrt(h) + 1e-7)
+            self.h = {key: np.zeros_like(val) for key, val in params.items()}
+        for key in params:
+            self.h[key] *= self.decay_rate
+            self.h[key] += (1 - self.decay_rate) * grads[key] * grads[key]
+            params[key] -= self.lr * grads[key] / (np.sqrt(self.h[key]) + 1e-7)
 
 
 class Adam:
     """Adam (Kingma & Ba, 2015): momentum plus RMSprop, with bias correction."""
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
-        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
+        self.lr = lr
+        self.beta1 = beta1
+        self.beta2 = beta2
         self.iter = 0
-        self.m = self.v = self.buf = None
+        self.m = None
+        self.v = None
 
     def update(self, params, grads):
         if self.m is None:
-            self.m, self.v, self.buf = _zeros_like(params), _zeros_like(params), _zeros_like(params)
+            self.m = {key: np.zeros_like(val) for key, val in params.items()}
+            self.v = {key: np.zeros_like(val) for key, val in params.items()}
         self.iter += 1
         lr_t = self.lr * math.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
-        for key, g in grads.items():
-            m, v, buf = self.m[key], self.v[key], self.buf[key]
-            # One scratch buffer per parameter: Adam is memory-bound, so avoiding
-            # temporaries is most of its cost.
-            np.subtract(g, m, out=buf)
-            buf *= 1 - self.beta1
-            m += buf
-            np.multiply(g, g, out=buf)
-            buf -= v
-            buf *= 1 - self.beta2
-            v += buf
-            np.sqrt(v, out=buf)
-            buf += 1e-7
-            np.divide(m, buf, out=buf)
-            buf *= lr_t
-            params[key] -= buf
+        for key in params:
+            self.m[key] += (1 - self.beta1) * (grads[key] - self.m[key])
+            self.v[key] += (1 - self.beta2) * (grads[key] ** 2 - self.v[key])
+            params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop, "adam": Adam}
@@ -441,6 +474,10 @@ def get_optimizer(name, lr):
 
 def evaluate(net, x, t, batch_size=2000):
     """Mean loss and accuracy of ``net`` on ``(x, t)``, in batches.
+
+    The loss is the cross-entropy alone, without the weight-decay penalty, as is
+    ``fit``'s ``train_loss``: the two stay comparable, and so do runs with different
+    ``weight_decay``.
 
     Returns
     -------
@@ -488,7 +525,8 @@ def _check_fit_args(x, t, epochs, batch_size):
     if not (isinstance(epochs, (int, np.integer)) and epochs >= 1):
         raise ValueError(f"epochs must be an int >= 1, got {epochs!r}")
     if not (isinstance(batch_size, (int, np.integer)) and 1 <= batch_size <= len(x)):
-        raise ValueError(f"batch_size must be an int from 1 to {len(x)} (the training set), got {batch_size!r}")
+        raise ValueError(f"batch_size must be an int from 1 to {len(x)} (the training set), "
+                         f"got {batch_size!r}")
 
 
 def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=0.001,
@@ -507,9 +545,12 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
         Seeds the shuffling, so a config reproduces its run.
     on_epoch_end : callable, optional
         Called with ``{"epoch", "train_loss", "train_acc", "val_loss", "val_acc"}``
-        after every epoch; hand it to ``wandb.log``.
+        after every epoch; hand it to ``wandb.log``. Both losses are the cross-entropy
+        without the weight-decay penalty (see ``evaluate``); ``train_loss`` is the mean
+        over the epoch's minibatches, measured as the weights changed.
     on_step_end : callable, optional
-        Called with ``{"step", "epoch", "batch_loss"}`` after every minibatch.
+        Called with ``{"step", "epoch", "batch_loss"}`` after every minibatch
+        (cross-entropy, as ``train_loss``).
     progress : bool
         Show a tqdm bar over the epochs.
 
@@ -519,6 +560,10 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
         ``status`` is ``"diverged"`` if the loss became NaN or infinite; training
         stops there and the epochs already measured are kept.
     """
+    # tqdm loads here, not with the module: its import (about 0.1 s, most of it reading
+    # package metadata) is paid only by code that trains.
+    from tqdm import tqdm
+
     x, t = train
     _check_fit_args(x, t, epochs, batch_size)
     opt = get_optimizer(optimizer, lr) if isinstance(optimizer, str) else optimizer
@@ -539,15 +584,18 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
             # A diverging run overflows before its loss turns NaN; the check below
             # reports that once, clearly, instead of numpy warning on every layer.
             with np.errstate(over="ignore", invalid="ignore"):
-                loss, grads = net.gradient(xb, tb)
-            if not math.isfinite(loss):
+                objective, grads = net.gradient(xb, tb)
+            if not math.isfinite(objective):
                 history.status = "diverged"
-                history.message = (f"loss became {loss} at epoch {epoch}, step {step + 1} "
+                history.message = (f"loss became {objective} at epoch {epoch}, step {step + 1} "
                                    f"(optimizer={type(opt).__name__}, lr={lr}): "
                                    "try a smaller learning rate")
                 break
             opt.update(net.params, grads)
             step += 1
+            # Report the cross-entropy without the weight-decay penalty, as evaluate does for
+            # val_loss: the penalty measures the weights, not the fit to the data.
+            loss = net.last_layer.loss
             loss_sum += loss * len(idx)
             # The forward pass already computed the scores: reuse them for accuracy.
             correct += int((net.last_layer.y.argmax(axis=1) == tb).sum())
@@ -575,8 +623,14 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
 # Plotting and data load with this module. The W&B, sweep and sweep-reading helpers
 # pull in wandb, optuna and pandas (about a second), which notebook 01 never uses,
 # so they load on first use: ``mu.sweep`` imports local_sweeps the first time.
-from mnist_plots import (confusion_matrix, plot_confusion_matrix, plot_digits,  # noqa: E402
-                         plot_learning_curves, plot_metric_curves, plot_step_losses)
+from mnist_plots import (  # noqa: E402
+    confusion_matrix,
+    plot_confusion_matrix,
+    plot_digits,
+    plot_learning_curves,
+    plot_metric_curves,
+    plot_step_losses,
+)
 
 _LAZY = {
     # wandb_helpers.py: choosing the W&B mode, reading offline runs and artifacts back

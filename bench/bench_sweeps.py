@@ -53,12 +53,12 @@ def overhead_per_trial(trials):
 def cpu_sweep_seconds(agents, points, size):
     """Wall time, and the agents' CPU time, to run a CPU-bound grid of `points` trials."""
     env = {**os.environ, **ONE_THREAD,
-           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
+           "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "bench")])}
     sweep_id = local_sweeps.sweep({"method": "grid", "metric": {"name": "score"},
                                    "parameters": {"seed": {"values": list(range(points))},
                                                   "size": {"value": size}}})
     command = [sys.executable, "-m", "local_sweeps", "agent", sweep_id,
-               "--function", "sweep_fixtures:train_cpu"]
+               "--function", "cpu_train:train_cpu"]
     start = time.perf_counter()
     procs = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL) for _ in range(agents)]
@@ -81,7 +81,7 @@ def main():
     parser.add_argument("--points", type=int, default=8, help="grid points in the CPU sweep")
     parser.add_argument("--size", type=int, default=300, help="matrix size in train_cpu")
     args = parser.parse_args()
-    os.environ.setdefault("FIXTURE_REPEATS", "600")  # ~2.5 s of compute per trial
+    os.environ.setdefault("TRAIN_CPU_REPEATS", "600")  # ~2.5 s of compute per trial
     os.environ.update(ONE_THREAD)  # for this process's overhead runs too
     original = os.getcwd()
 

@@ -9,13 +9,20 @@ Printed per configuration:
   backward, divided by the epoch time) as a fraction of numpy's float32 matmul
   peak measured just before and after that epoch;
 - PyTorch s/epoch on the CPU for the same MLP, optimizer and batches, and the
-  ratio numpy / PyTorch (< 1 means numpy is faster), where torch is installed.
+  ratio numpy / PyTorch (< 1 means numpy is faster), where torch is installed;
+- with ``--book-layers``, numpy s/epoch of the same MLP running only the classes a
+  reader sees (``Affine``, ``Relu``), without the MLP's two stand-ins: what the
+  stand-ins save.
 
-Targets (issue #2): numpy no slower than PyTorch on every config, and at least
-40% of the matmul peak on every config. The FLOPs counted are the step's
-matmuls, so the fraction measures the training step itself with SGD; Adam's
-update adds about a dozen elementwise passes over every weight that count no
-FLOPs, and its fractions are printed beside SGD's for comparison.
+PyTorch is a benchmark dependency only, not in requirements.txt. Install the CPU
+build with ``pip install torch --index-url https://download.pytorch.org/whl/cpu``
+(the figures in the README were taken with torch 2.13.0).
+
+Targets (issues #2 and #11): numpy no slower than PyTorch on every config, for SGD
+and for Adam, and at least 40% of the matmul peak on every config. The FLOPs
+counted are the step's matmuls, so the fraction measures the training step itself
+with SGD; Adam's update adds about a dozen elementwise passes over every weight
+that count no FLOPs, and its fractions are printed beside SGD's for comparison.
 
 Every figure is measured twice by default: with BLAS (and PyTorch) on one
 thread, as each sweep agent runs when there is one agent per core, and with the
@@ -24,7 +31,8 @@ setting, so each fraction compares the step with what the same threads can do.
 On two threads the smallest config's matmuls (100x784 by 784x100) are too small
 to split well, so its fraction is lower there.
 
-    MNIST_DIR=../shared/data/mnist python bench/bench_training.py [--repeats 5] [--optimizer sgd adam] [--threads 1 2]
+    MNIST_DIR=../shared/data/mnist python bench/bench_training.py [--repeats 5] [--optimizer sgd adam]
+        [--threads 1 2] [--book-layers]
 """
 
 import argparse
@@ -44,6 +52,8 @@ try:
 except ImportError:  # PyTorch is not a dependency: the comparison is optional
     torch = None
 
+INSTALL_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
 CONFIGS = [([100], 100), ([256, 256], 64), ([512], 128), ([1000], 256)]
 LR = {"sgd": 0.1, "adam": 0.001}
 
@@ -52,7 +62,7 @@ def step_flops(hidden_sizes, batch_size, n_in=784, n_out=10):
     """Matmul FLOPs of one training step: forward, dW, and dx for all but the first layer."""
     sizes = [n_in, *hidden_sizes, n_out]
     flops = 0
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         passes = 2 if i == 0 else 3  # forward + dW (+ dx beyond the input layer)
         flops += passes * 2 * batch_size * a * b
     return flops
@@ -76,8 +86,17 @@ def matmul_peak(repeats=5):
     return best
 
 
-def numpy_epoch(x, t, hidden_sizes, batch_size, optimizer):
+def book_layers(net):
+    """The same network running the printed ``Affine`` and ``Relu`` instead of the MLP's stand-ins."""
+    net.layers = [mu.Affine(layer.W, layer.b) if isinstance(layer, mu.Affine)
+                  else mu.Relu() if isinstance(layer, mu.Relu) else layer for layer in net.layers]
+    return net
+
+
+def numpy_epoch(x, t, hidden_sizes, batch_size, optimizer, book=False):
     net = mu.MLP(hidden_sizes=hidden_sizes, seed=0)
+    if book:
+        net = book_layers(net)
     history = mu.fit(net, (x, t), epochs=1, batch_size=batch_size, optimizer=optimizer,
                      lr=LR[optimizer], seed=0, progress=False)
     return history.seconds
@@ -87,7 +106,7 @@ def torch_epoch(x, t, hidden_sizes, batch_size, optimizer):
     torch.manual_seed(0)
     sizes = [x.shape[1], *hidden_sizes, 10]
     layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
+    for a, b in zip(sizes[:-1], sizes[1:], strict=True):
         layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
     model = torch.nn.Sequential(*layers[:-1])
     opt = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[optimizer](model.parameters(), lr=LR[optimizer])
@@ -105,7 +124,7 @@ def torch_epoch(x, t, hidden_sizes, batch_size, optimizer):
     return time.perf_counter() - start
 
 
-def measure(x, t, xt, tt, optimizers, repeats):
+def measure(x, t, xt, tt, optimizers, repeats, book=False):
     """Epoch seconds for every config at the current thread limit, each with the
     matmul peak measured just before and after it.
 
@@ -118,10 +137,12 @@ def measure(x, t, xt, tt, optimizers, repeats):
         for hidden_sizes, batch_size in CONFIGS:
             for opt in optimizers:
                 key = (tuple(hidden_sizes), batch_size, opt)
-                runs.setdefault(key, {"numpy": [], "peak": [], "torch": []})
+                runs.setdefault(key, {"numpy": [], "peak": [], "torch": [], "book": []})
                 before = matmul_peak()
                 runs[key]["numpy"].append(numpy_epoch(x, t, hidden_sizes, batch_size, opt))
                 runs[key]["peak"].append(max(before, matmul_peak()))
+                if book:
+                    runs[key]["book"].append(numpy_epoch(x, t, hidden_sizes, batch_size, opt, book=True))
                 if torch is not None:
                     # A pause between frameworks: each one's idle worker threads spin
                     # for a while after their last task and would slow the other.
@@ -133,8 +154,8 @@ def measure(x, t, xt, tt, optimizers, repeats):
 
 def report(runs, n_train):
     """Print one table and the two targets' verdicts."""
-    header = (f"{'hidden':>11} {'batch':>5} {'opt':>5} {'numpy s':>8} {'GFLOP/s':>8} {'peak':>6} {'% peak':>7}"
-              f" {'torch s':>8} {'np/torch':>8}")
+    header = (f"{'hidden':>11} {'batch':>5} {'opt':>5} {'numpy s':>8} {'GFLOP/s':>8} {'peak':>6}"
+              f" {'% peak':>7} {'torch s':>8} {'np/torch':>8} {'book s':>7}")
     print(header)
     print("-" * len(header))
     fractions, ratios = {}, {}
@@ -143,12 +164,18 @@ def report(runs, n_train):
         np_s = statistics.median(r["numpy"])
         epoch_flops = step_flops(hidden, batch_size) * (n_train // batch_size)
         # the median of each epoch's own fraction of the peak measured beside it
-        fractions[key] = statistics.median(epoch_flops / s / p for s, p in zip(r["numpy"], r["peak"]))
-        line = (f"{str(list(hidden)):>11} {batch_size:>5} {opt:>5} {np_s:8.3f} {epoch_flops / np_s / 1e9:8.1f}"
-                f" {statistics.median(r['peak']) / 1e9:6.1f} {100 * fractions[key]:6.1f}%")
+        fractions[key] = statistics.median(epoch_flops / s / p
+                                           for s, p in zip(r["numpy"], r["peak"], strict=True))
+        line = (f"{str(list(hidden)):>11} {batch_size:>5} {opt:>5} {np_s:8.3f}"
+                f" {epoch_flops / np_s / 1e9:8.1f} {statistics.median(r['peak']) / 1e9:6.1f}"
+                f" {100 * fractions[key]:6.1f}%")
         if r["torch"]:
             ratios[key] = np_s / statistics.median(r["torch"])
             line += f" {statistics.median(r['torch']):8.3f} {ratios[key]:8.2f}"
+        else:
+            line += f" {'-':>8} {'-':>8}"
+        if r["book"]:
+            line += f" {statistics.median(r['book']):7.3f}"
         print(line)
 
     def name(key):
@@ -174,6 +201,8 @@ def main():
     parser.add_argument("--threads", type=int, nargs="+", default=[1, os.cpu_count() or 1],
                         help="BLAS (and PyTorch) thread counts to measure, one table each "
                              "(default: 1 and one per core)")
+    parser.add_argument("--book-layers", action="store_true",
+                        help="also time the MLP running the printed Affine and Relu (column 'book s')")
     args = parser.parse_args()
     if any(n < 1 for n in args.threads):
         parser.error(f"--threads takes thread counts >= 1, got {args.threads}")
@@ -185,15 +214,16 @@ def main():
         xt, tt = torch.from_numpy(x), torch.from_numpy(t)
         print(f"PyTorch {torch.__version__} on the CPU")
     else:
-        print("PyTorch is not installed: numpy figures only")
+        print(f"PyTorch is not installed: numpy figures only (to compare, {INSTALL_TORCH})")
     for threads in dict.fromkeys(args.threads):  # each count once, in the order given
         with threadpool_limits(threads):
             if torch is not None:
                 torch.set_num_threads(threads)
-            runs = measure(x, t, xt, tt, args.optimizer, args.repeats)
+            runs = measure(x, t, xt, tt, args.optimizer, args.repeats, book=args.book_layers)
         print(f"\n{threads} thread(s), numpy {np.__version__}, {len(x)} training images per epoch, "
               f"median of {args.repeats}; GFLOP/s = the step's matmul FLOPs / epoch time; peak = float32 "
-              f"matmul GFLOP/s beside each epoch")
+              f"matmul GFLOP/s beside each epoch; load average {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} cores")
         report(runs, len(x))
 
 

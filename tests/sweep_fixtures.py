@@ -1,4 +1,4 @@
-"""Trivial train functions for the local sweep tests and bench.
+"""Trivial train functions for the local sweep tests (and bench_sweeps.py's overhead run).
 
 Each is shaped like the reader's train(): ``wandb.init()``, read ``wandb.config``,
 ``run.log`` per epoch. They write what they saw (the config, the values they logged)
@@ -14,7 +14,6 @@ import random
 import time
 from pathlib import Path
 
-import numpy as np
 import wandb
 
 METRIC = "score"
@@ -89,13 +88,3 @@ def train_sleep(config=None):
         run.log({"epoch": 0, METRIC: random.random()})
         _write_seen(run, logged=[], body_seconds=time.perf_counter() - start)
 
-
-def train_cpu(config=None):
-    """CPU-bound work (matrix products) sized by ``wandb.config.size``."""
-    with wandb.init(config=config) as run:
-        rng = np.random.default_rng(int(wandb.config.get("seed", 0)))
-        a = rng.standard_normal((wandb.config.size, wandb.config.size))
-        for epoch in range(int(wandb.config.get("epochs", 2))):
-            for _ in range(int(os.environ.get("FIXTURE_REPEATS", "20"))):
-                a = np.tanh(a @ a / wandb.config.size)
-            run.log({"epoch": epoch, METRIC: float(np.abs(a).mean())})

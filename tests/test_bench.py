@@ -1,4 +1,4 @@
-"""The training bench's FLOP count, the figure its "% of matmul peak" rests on."""
+"""The training benches: the FLOP count "% of matmul peak" rests on, and the layer variants they time."""
 
 import sys
 from pathlib import Path
@@ -9,6 +9,7 @@ import pytest
 import mnist_utils as mu
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import bench_layers  # noqa: E402
 import bench_training  # noqa: E402
 
 
@@ -26,3 +27,32 @@ def test_step_flops_counts_the_matmuls_a_training_step_makes(hidden_sizes, batch
         dx = layer.backward(np.ones((batch_size, n_out), dtype=np.float32))
         flops += one_product * (3 if dx is not None else 2)
     assert bench_training.step_flops(hidden_sizes, batch_size) == flops
+
+
+def test_book_layers_runs_the_printed_classes_with_the_same_weights():
+    net = mu.MLP(hidden_sizes=[12, 8], seed=0)
+    x = np.random.default_rng(0).random((5, 784), dtype=np.float32)
+    scores = net.predict(x)
+    book = bench_training.book_layers(net)
+    assert [type(layer) for layer in book.layers] == [mu.Affine, mu.Relu] * 2 + [mu.Affine]
+    assert all(layer.W is book.params[f"W{i}"] for i, layer in enumerate(book.affine_layers, start=1))
+    np.testing.assert_allclose(book.predict(x), scores, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", list(bench_layers.VARIANTS)[1:])
+def test_each_layer_variant_puts_back_one_book_form_and_computes_the_same(name):
+    x = np.random.default_rng(0).random((6, 784), dtype=np.float32)
+    t = np.arange(6) % 10
+    built = mu.MLP(hidden_sizes=[12, 8], seed=0)
+    variant = bench_layers.VARIANTS[name](mu.MLP(hidden_sizes=[12, 8], seed=0))
+    changed = [(type(a), type(b)) for a, b in zip(built.layers, variant.layers, strict=True)
+               if type(a) is not type(b)]
+    assert changed, f"{name} runs the MLP as built"
+    kinds = {mu.Relu if issubclass(a, mu.Relu) else mu.Affine for a, _ in changed}
+    assert len(kinds) == 1, f"{name} changes both the Affine and the Relu layers: {changed}"
+    if "dx" in name:
+        assert changed == [(mu._InputAffine, mu.Affine)]
+    _, expected = built.gradient(x, t)
+    _, grads = variant.gradient(x, t)
+    for key in expected:
+        np.testing.assert_allclose(grads[key], expected[key], rtol=1e-5, atol=1e-7, err_msg=key)

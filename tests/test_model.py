@@ -1,4 +1,9 @@
-"""Unit tests of the numpy network: gradients, optimizers, the training loop."""
+"""Unit tests of the numpy network: gradients, optimizers, the training loop, the module's imports."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,8 +116,12 @@ def test_mlp_shapes_dtype_and_seed():
 def test_make_net_builds_net1_and_net2():
     assert mu.make_net("Net1", 50).hidden_sizes == [50]
     assert mu.make_net("Net2", 50).hidden_sizes == [50, 50]
+    assert mu.make_net("Net2", 50, 20).hidden_sizes == [50, 20]
+    assert mu.make_net("Net2", hidden_size=50, hidden_size2=20).params["W3"].shape == (20, 10)
     with pytest.raises(ValueError, match="network must be one of"):
         mu.make_net("Net3", 50)
+    with pytest.raises(ValueError, match="hidden_size2.*Net1"):
+        mu.make_net("Net1", 50, 20)
 
 
 @pytest.mark.parametrize("bad", [[], [0], [10, -1], ["a"]])
@@ -218,7 +227,7 @@ def test_dropout_gradient_with_its_mask_fixed(rng):
     out = layer.forward(x, train=True)
     mask = layer.mask.copy()
     dx = layer.backward(dout)
-    assert rel_error(dx, numerical(lambda v: v * mask, x, dout)) < 1e-7
+    assert rel_error(dx, numerical(lambda v: v * mask / 0.6, x, dout)) < 1e-7
     # Inverted dropout: kept units are scaled by 1 / (1 - ratio), dropped ones are 0.
     kept = mask != 0
     np.testing.assert_allclose(out[kept], x[kept] / 0.6)
@@ -250,3 +259,189 @@ def test_load_model_rejects_a_file_that_is_not_a_saved_mlp(tmp_path):
     np.savez(path, hidden_sizes=np.array([4]), W1=np.zeros((3, 4)))
     with pytest.raises(ValueError, match="not a saved MLP"):
         mu.load_model(path)
+
+
+# --------------------------------------------------------------------------
+# Layers leave their callers' arrays alone; the MLP's stand-ins match the book's layers
+# --------------------------------------------------------------------------
+
+
+def layer_cases(rng):
+    """(name, layer, forward input, dout) for every layer that maps an array to an array."""
+    W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
+    return [("Affine", mu.Affine(W, b), rng.standard_normal((4, 5)), rng.standard_normal((4, 3))),
+            ("Relu", mu.Relu(), rng.standard_normal((4, 5)), rng.standard_normal((4, 5))),
+            ("Dropout", mu.Dropout(0.5, np.random.default_rng(0)), rng.standard_normal((4, 5)),
+             rng.standard_normal((4, 5))),
+            ("MLP's first Affine", mu._InputAffine(W, b), rng.standard_normal((4, 5)),
+             rng.standard_normal((4, 3))),
+            ("MLP's Relu", mu._Relu(), rng.standard_normal((4, 5)), rng.standard_normal((4, 5)))]
+
+
+@pytest.mark.parametrize("case", range(5))
+def test_layers_never_change_their_callers_arrays(case, rng):
+    name, layer, x, dout = layer_cases(rng)[case]
+    x_before, dout_before = x.copy(), dout.copy()
+    if isinstance(layer, mu.Dropout):  # prediction mode first: it passes x through
+        layer.forward(x, train=False)[...] = 123.0
+        np.testing.assert_array_equal(x, x_before, err_msg=f"{name}.forward returned its input")
+        out = layer.forward(x, train=True)
+    else:
+        out = layer.forward(x)
+    np.testing.assert_array_equal(x, x_before, err_msg=f"{name}.forward changed its input")
+    out[...] = 123.0  # the caller owns the output: writing to it must not reach the layer's input
+    np.testing.assert_array_equal(x, x_before, err_msg=f"{name}.forward returned its input")
+    dx = layer.backward(dout)
+    np.testing.assert_array_equal(dout, dout_before, err_msg=f"{name}.backward changed dout")
+    if dx is not None:
+        dx[...] = 123.0
+        np.testing.assert_array_equal(dout, dout_before, err_msg=f"{name}.backward returned dout")
+
+
+def test_softmax_with_loss_never_changes_scores_or_labels(rng):
+    x, t = rng.standard_normal((5, 10)), rng.integers(0, 10, size=5)
+    x_before, t_before = x.copy(), t.copy()
+    layer = mu.SoftmaxWithLoss()
+    layer.forward(x, t)
+    layer.backward()[...] = 123.0
+    np.testing.assert_array_equal(x, x_before)
+    np.testing.assert_array_equal(t, t_before)
+    assert not np.shares_memory(layer.y, x)
+
+
+def test_training_step_leaves_the_batch_unchanged():
+    net = mu.MLP(input_size=20, hidden_sizes=[16, 8], output_size=3, seed=0, dropout=0.2)
+    x, t = toy_data(n=50)
+    x_before = x.copy()
+    net.gradient(x, t)
+    np.testing.assert_array_equal(x, x_before)
+
+
+def test_mlp_relu_stand_in_matches_the_book_relu(rng):
+    x = rng.standard_normal((6, 7)).astype(np.float32)
+    x[0, :3] = 0.0  # the kink: both layers pass nothing back through an input of exactly 0
+    dout = rng.standard_normal((6, 7)).astype(np.float32)
+    book, fast = mu.Relu(), mu._Relu()
+    np.testing.assert_array_equal(fast.forward(x), book.forward(x))
+    np.testing.assert_array_equal(fast.mask, book.mask)  # the same meaning: True where zeroed
+    np.testing.assert_array_equal(fast.backward(dout), book.backward(dout))
+    assert fast.backward(dout).dtype == np.float32
+
+
+def test_mlp_input_affine_matches_the_book_affine_but_skips_dx(rng):
+    W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
+    x, dout = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
+    book, first = mu.Affine(W, b), mu._InputAffine(W, b)
+    np.testing.assert_allclose(first.forward(x), book.forward(x), rtol=1e-12)
+    book.backward(dout)
+    assert first.backward(dout) is None  # nothing uses the gradient w.r.t. the images
+    np.testing.assert_allclose(first.dW, book.dW, rtol=1e-12)
+    np.testing.assert_allclose(first.db, book.db, rtol=1e-12)
+
+
+def test_mlp_gradients_equal_those_of_the_book_layers():
+    """The MLP's stand-ins change speed, not results: swap in the printed classes, same gradients."""
+    shape = {"input_size": 8, "hidden_sizes": [6, 5], "output_size": 3, "weight_decay": 0.1, "seed": 1}
+    net = mu.MLP(**shape, dtype=np.float64)
+    x = np.random.default_rng(0).standard_normal((7, 8))
+    t = np.arange(7) % 3
+    loss, grads = net.gradient(x, t)
+    book = mu.MLP(**shape, dtype=np.float64)
+    book.layers = [mu.Affine(layer.W, layer.b) if isinstance(layer, mu.Affine) else mu.Relu()
+                   for layer in book.layers]
+    book_loss, book_grads = book.gradient(x, t)
+    assert loss == pytest.approx(book_loss, rel=1e-12)
+    for key in grads:
+        np.testing.assert_allclose(grads[key], book_grads[key], rtol=1e-10, err_msg=key)
+
+
+@pytest.mark.parametrize("name", sorted(mu.OPTIMIZERS))
+def test_optimizers_update_params_in_place_and_leave_grads_alone(name):
+    rng = np.random.default_rng(0)
+    params = {"W1": rng.standard_normal((3, 2)).astype(np.float32), "b1": np.zeros(2, dtype=np.float32)}
+    held = dict(params)  # what the layers hold: the same array objects
+    grads = {key: rng.standard_normal(p.shape).astype(np.float32) for key, p in params.items()}
+    grads_before = {key: g.copy() for key, g in grads.items()}
+    before = {key: p.copy() for key, p in params.items()}
+    opt = mu.get_optimizer(name, 0.1)
+    for _ in range(2):
+        opt.update(params, grads)
+    for key in params:
+        assert params[key] is held[key], f"{name} replaced {key} instead of updating it"
+        assert params[key].dtype == np.float32
+        assert not np.array_equal(params[key], before[key])
+        np.testing.assert_array_equal(grads[key], grads_before[key], err_msg=f"{name} changed grads")
+
+
+def test_adam_matches_its_definition_over_several_steps():
+    """Kingma & Ba's Algorithm 1 (with the bias correction folded into the step size)."""
+    rng = np.random.default_rng(3)
+    lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-7
+    p = rng.standard_normal(5)
+    params = {"W1": p.copy()}
+    opt = mu.Adam(lr=lr, beta1=beta1, beta2=beta2)
+    m = v = np.zeros(5)
+    for step in range(1, 6):
+        g = rng.standard_normal(5)
+        opt.update(params, {"W1": g})
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        p = p - lr * np.sqrt(1 - beta2 ** step) / (1 - beta1 ** step) * m / (np.sqrt(v) + eps)
+    np.testing.assert_allclose(params["W1"], p, rtol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# Losses with weight decay: train_loss and val_loss measure the same thing
+# --------------------------------------------------------------------------
+
+
+def test_train_loss_and_val_loss_agree_with_weight_decay():
+    """On the same data, with weights that barely move, both losses must be the same number:
+    the cross-entropy, without the penalty (which is large here, so including it would show)."""
+    x, t = toy_data(n=200)
+    net = mu.MLP(input_size=20, hidden_sizes=[16], output_size=3, weight_decay=1.0, seed=0)
+    assert net.penalty() > 1.0
+    cross_entropy_before, _ = mu.evaluate(net, x, t)
+    steps = []
+    history = mu.fit(net, (x, t), (x, t), epochs=1, batch_size=len(x), optimizer="sgd", lr=1e-9,
+                     on_step_end=steps.append, progress=False)
+    assert history.last["train_loss"] == pytest.approx(cross_entropy_before, rel=1e-5)
+    assert history.last["val_loss"] == pytest.approx(history.last["train_loss"], rel=1e-5)
+    assert steps[0]["batch_loss"] == pytest.approx(cross_entropy_before, rel=1e-5)
+
+
+def test_evaluate_loss_does_not_depend_on_weight_decay():
+    x, t = toy_data(n=100)
+    nets = [mu.MLP(input_size=20, hidden_sizes=[8], output_size=3, weight_decay=wd, seed=0)
+            for wd in (0.0, 0.5)]
+    losses = [mu.evaluate(net, x, t)[0] for net in nets]
+    assert losses[0] == losses[1]
+    # ... while the loss training minimises does include the penalty
+    net = mu.MLP(input_size=20, hidden_sizes=[8], output_size=3, weight_decay=0.5, seed=0)
+    assert net.loss(x, t) == pytest.approx(losses[0] + net.penalty(), rel=1e-6)
+    assert net.penalty() == pytest.approx(0.25 * sum(float((net.params[k].astype(np.float64) ** 2).sum())
+                                                     for k in ("W1", "W2")), rel=1e-6)
+
+
+# --------------------------------------------------------------------------
+# The module: what `import mnist_utils` loads, and every exported name
+# --------------------------------------------------------------------------
+
+
+def test_import_loads_no_wandb_optuna_pandas_yaml_or_tqdm():
+    code = ("import sys, mnist_utils; "
+            "print(sorted(m for m in ('wandb', 'optuna', 'pandas', 'yaml', 'matplotlib.pyplot', 'torch',"
+            " 'tqdm') "
+            "if m in sys.modules))")
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_every_exported_name_resolves():
+    missing = [name for name in mu.__all__ if getattr(mu, name, None) is None]
+    assert not missing
+    assert len(set(mu.__all__)) == len(mu.__all__)
+    with pytest.raises(AttributeError, match="no_such_name"):
+        mu.no_such_name  # noqa: B018

@@ -1,0 +1,94 @@
+"""What each of the MLP's stand-ins for the printed layers saves per training step.
+
+``mnist_utils.MLP`` runs two stand-ins for the classes a reader sees: ``_InputAffine``
+(the first layer skips ``dx``, the gradient w.r.t. the images) and ``_Relu`` (multiplies
+by a 0/1 mask instead of masked assignment). A third, adding the bias into the
+product's own array, was dropped after this bench measured it at 0.94-1.06x.
+
+Each row times one training step (gradient + SGD update) on random data with one
+stand-in put back to the book's form, against the MLP as it is, median of
+``--repeats`` runs of ``--steps`` steps, interleaved, BLAS on one thread. A ratio
+above 1 is what that stand-in saves.
+
+    python bench/bench_layers.py [--repeats 5] [--steps 20]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_training import CONFIGS  # noqa: E402
+
+import mnist_utils as mu  # noqa: E402
+
+
+def as_built(net):
+    return net
+
+
+def input_layer_dx(net):
+    net.layers = [mu.Affine(layer.W, layer.b) if isinstance(layer, mu._InputAffine) else layer
+                  for layer in net.layers]
+    return net
+
+
+def book_relu(net):
+    net.layers = [mu.Relu() if isinstance(layer, mu.Relu) else layer for layer in net.layers]
+    return net
+
+
+VARIANTS = {"the MLP as built": as_built,
+            "input layer computes dx (book Affine.backward)": input_layer_dx,
+            "book Relu (masked assignment)": book_relu}
+
+
+def step_seconds(make, hidden_sizes, batch_size, x, t, steps):
+    net = make(mu.MLP(hidden_sizes=hidden_sizes, seed=0))
+    opt = mu.SGD(lr=0.01)
+    start = time.perf_counter()
+    for i in range(steps):
+        batch = slice(i * batch_size, (i + 1) * batch_size)
+        _, grads = net.gradient(x[batch], t[batch])
+        opt.update(net.params, grads)
+    return (time.perf_counter() - start) / steps
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=20)
+    args = parser.parse_args()
+    if args.repeats < 1 or args.steps < 1:
+        parser.error(f"--repeats and --steps must be >= 1, got {args.repeats} and {args.steps}")
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    rng = np.random.default_rng(0)
+    load_before = os.getloadavg()[0]
+    print(f"ms per training step (SGD), median of {args.repeats} x {args.steps} steps, 1 BLAS thread; "
+          f"ratio = variant / the MLP as built")
+    with threadpool_limits(1):
+        for hidden_sizes, batch_size in CONFIGS:
+            x = rng.random((batch_size * args.steps, 784), dtype=np.float32)
+            t = rng.integers(0, 10, size=batch_size * args.steps)
+            times = {name: [] for name in VARIANTS}
+            for _ in range(args.repeats):
+                for name, make in VARIANTS.items():
+                    times[name].append(step_seconds(make, hidden_sizes, batch_size, x, t, args.steps))
+            base = statistics.median(times["the MLP as built"])
+            print(f"\n{hidden_sizes}, batch {batch_size}:")
+            for name, seconds in times.items():
+                median = statistics.median(seconds)
+                print(f"  {name:<48} {1e3 * median:8.2f} ms  {median / base:5.2f}x")
+    print(f"\nload average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+          f"on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
