@@ -494,9 +494,9 @@ def evaluate(net, x, t, batch_size=2000):
 
 
 def predict_labels(net, x, batch_size=2000):
-    """Predicted class of every row of ``x``."""
-    return np.concatenate([net.predict(x[i:i + batch_size]).argmax(axis=1)
-                           for i in range(0, len(x), batch_size)])
+    """Predicted class of every row of ``x`` (an empty ``x`` gives an empty array)."""
+    batches = [net.predict(x[i:i + batch_size]).argmax(axis=1) for i in range(0, len(x), batch_size)]
+    return np.concatenate(batches) if batches else np.zeros(0, dtype=np.intp)
 
 
 @dataclass

@@ -26,8 +26,9 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 os.environ["WANDB_MODE"] = "offline"
 os.environ["WANDB_SILENT"] = "true"
 
-import local_sweeps  # noqa: E402
 import sweep_fixtures  # noqa: E402
+
+import local_sweeps  # noqa: E402
 
 ONE_THREAD = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                      "MKL_NUM_THREADS")}

@@ -154,3 +154,9 @@ def test_predict_labels_ignores_dropout():
     first = mu.predict_labels(net, x, batch_size=64)
     np.testing.assert_array_equal(first, mu.predict_labels(net, x, batch_size=64))
     np.testing.assert_array_equal(first, net.predict(x).argmax(axis=1))
+
+
+def test_predict_labels_of_no_images_is_an_empty_array():
+    net = mu.MLP(hidden_sizes=[4], input_size=3, output_size=2, seed=0)
+    labels = mu.predict_labels(net, np.zeros((0, 3), dtype=np.float32))
+    assert labels.shape == (0,) and labels.dtype.kind == "i"
