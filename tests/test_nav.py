@@ -32,13 +32,14 @@ def check(root, capsys):
 
 @pytest.fixture
 def repo(tmp_path):
-    """A copy of what nav.py reads and writes: itself, the notebooks and the README."""
+    """A copy of what nav.py reads and writes: itself, the notebooks, the README and the pins."""
     (tmp_path / "tools").mkdir()
     shutil.copy(ROOT / "tools" / "nav.py", tmp_path / "tools")
     (tmp_path / "notebooks").mkdir()
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         shutil.copy(path, tmp_path / "notebooks")
     shutil.copy(ROOT / "README.md", tmp_path)
+    shutil.copy(ROOT / "requirements.txt", tmp_path)  # the Colab install line's pins
     return tmp_path
 
 

@@ -223,15 +223,17 @@ def test_same_hyperband_decisions(record):
             assert stop == (i in record["stopped"]), i
 
 
-def test_bayes_yaml_checks_fall_at_the_first_and_fourth_epoch():
+def test_bayes_yaml_checks_fall_after_the_first_and_third_epoch():
     et = validate_config("sweep_configs/bayes.yaml" if Path("sweep_configs/bayes.yaml").exists()
                          else Path(__file__).resolve().parent.parent / "sweep_configs" /
                          "bayes.yaml")["early_terminate"]
-    others = [[0.90, 0.93, 0.94, 0.95, 0.96]] * 3
-    # epoch 1: a run below the best quarter's epoch-1 value is stopped at once
+    assert (et["min_iter"], et["eta"], et["strict"]) == (1, 3, True), "notebook 05's prose assumes these"
+    others = [[0.90, 0.93, 0.94]] * 3
+    # epoch 1: a run below the best third's epoch-1 value is stopped at once
     assert hyperband_check([0.80], others, et, "maximize") == (True, 1, 0.90)
-    # strict (W&B's default): the epoch-4 value is compared from epoch 4 on, not the best
-    climbing_then_falling = [0.95, 0.95, 0.95, 0.90]
-    assert hyperband_check(climbing_then_falling, others, et, "maximize") == (True, 4, 0.95)
-    assert not hyperband_check(climbing_then_falling[:3], others, et, "maximize")[0]
-    assert local_sweeps.hyperband_brackets(et)[:3] == [1, 4, 16]
+    # strict (W&B's default): the run's own epoch-3 value is compared, not its best so far
+    rising_then_falling = [0.95, 0.95, 0.90]
+    assert hyperband_check(rising_then_falling, others, et, "maximize") == (True, 3, 0.94)
+    assert not hyperband_check(rising_then_falling, others, {**et, "strict": False}, "maximize")[0]
+    assert not hyperband_check(rising_then_falling[:2], others, et, "maximize")[0]
+    assert local_sweeps.hyperband_brackets(et)[:3] == [1, 3, 9]
