@@ -16,6 +16,8 @@ node ids and rewrites nothing.
 
 import os
 
+import optuna
+import pytest
 from xdist.scheduler import LoadGroupScheduling
 
 NOTEBOOKS_GROUP = "notebooks"
@@ -53,3 +55,14 @@ def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") == "loadgroup":
         return NotebooksTogether(config, log)
     return None
+
+
+@pytest.fixture
+def offline_sweep_folder(monkeypatch, tmp_path):
+    """W&B offline and quiet, in an empty working folder: where a local sweep test runs."""
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.delenv("WANDB_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return tmp_path

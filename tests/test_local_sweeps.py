@@ -28,18 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch, tmp_path):
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.delenv("WANDB_DIR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-def seen_runs():
-    """What the fixture train functions recorded, by run id."""
-    return {p.stem: json.loads(p.read_text()) for p in Path("seen").glob("*.json")}
+# Every test runs offline, quietly, in its own empty folder (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("offline_sweep_folder")
 
 
 def sample(config, n, sampler=None):
@@ -161,7 +151,7 @@ def test_each_trial_sees_its_suggested_config_and_the_logged_metric_is_recorded(
             "epochs": {"value": 2}}}, project="tests")
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=3)
     df = local_sweeps.results(sweep_id)
-    seen = seen_runs()
+    seen = sweep_fixtures.seen_runs()
     assert len(df) == 3 and set(df["run_id"]) == set(seen)
     for _, row in df.iterrows():
         run = seen[row["run_id"]]
@@ -195,7 +185,7 @@ def test_two_agent_processes_share_a_grid_and_run_every_point_once():
                                stderr=subprocess.STDOUT, text=True) for _ in range(2)]
     outputs = [a.communicate(timeout=120)[0] for a in agents]
     assert [a.returncode for a in agents] == [0, 0], outputs
-    seen = seen_runs().values()
+    seen = sweep_fixtures.seen_runs().values()
     assert sorted(r["config"]["x"] for r in seen) == values
     assert len({r["pid"] for r in seen}) == 2, "both agents should have run trials"
     df = local_sweeps.results(sweep_id)
@@ -272,7 +262,7 @@ def test_run_cap_counts_all_agents_and_count_counts_one_agent():
     assert len(local_sweeps.results(sweep_id)) == 2
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record, count=5)
     df = local_sweeps.results(sweep_id)
-    assert len(df) == 3 and len(seen_runs()) == 3
+    assert len(df) == 3 and len(sweep_fixtures.seen_runs()) == 3
 
 
 def test_reaching_the_metric_target_finishes_the_sweep(capsys):
@@ -280,7 +270,7 @@ def test_reaching_the_metric_target_finishes_the_sweep(capsys):
         "x": {"values": [1, 2, 3, 4]}, "epochs": {"value": 1}},
         "metric": {"name": "score", "goal": "maximize", "target": 2}})
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
-    assert sorted(r["config"]["x"] for r in seen_runs().values()) == [1, 2]
+    assert sorted(r["config"]["x"] for r in sweep_fixtures.seen_runs().values()) == [1, 2]
     assert "reached the target" in capsys.readouterr().out
 
 
@@ -380,7 +370,7 @@ def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
         "parameters": {"x": {"values": [4, 3, 5]}, "epochs": {"value": 9}}})
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
     df = local_sweeps.results(sweep_id).set_index("x")
-    seen = {r["config"]["x"]: r for r in seen_runs().values()}
+    seen = {r["config"]["x"]: r for r in sweep_fixtures.seen_runs().values()}
     assert list(df["state"][[4, 3, 5]]) == ["finished", "stopped", "finished"]
     assert list(df["epochs"][[4, 3, 5]]) == [9, 1, 9]
     assert [len(seen[x]["logged"]) for x in (4, 5)] == [9, 9]

@@ -8,21 +8,14 @@ import tracemalloc
 import warnings
 from pathlib import Path
 
-import optuna
 import pytest
 
 import local_sweeps
 from local_sweeps import SweepConfigError, SweepConfigWarning, validate_config
 from local_sweeps.space import decode, search_space
 
-
-@pytest.fixture(autouse=True)
-def offline(monkeypatch, tmp_path):
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.delenv("WANDB_DIR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+# Every test runs offline, quietly, in its own empty folder (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("offline_sweep_folder")
 
 
 def test_yaml_file_with_w_and_b_number_spellings(tmp_path):

@@ -4,7 +4,6 @@ logs nonsense, a sweep whose YAML changed under the same name. Trials are real
 offline W&B runs (~0.6 s each), so counts stay small."""
 
 import datetime
-import json
 import os
 import socket
 import sys
@@ -26,18 +25,8 @@ GRID = {"method": "grid", "metric": {"name": "score", "goal": "maximize"},
         "parameters": {"x": {"values": [1, 2, 3, 4]}, "epochs": {"value": 1}}}
 
 
-@pytest.fixture(autouse=True)
-def offline(monkeypatch, tmp_path):
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.delenv("WANDB_DIR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-
-def seen_runs():
-    """What the fixture train functions recorded, by run id."""
-    return {p.stem: json.loads(p.read_text()) for p in Path("seen").glob("*.json")}
+# Every test runs offline, quietly, in its own empty folder (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("offline_sweep_folder")
 
 
 def finished_x(sweep_id):
@@ -198,12 +187,12 @@ def test_find_sweep_skips_a_damaged_sweep_folder_with_a_warning():
 def test_ensure_sweep_reuses_the_same_config_and_never_an_edited_one(capsys):
     named = {**GRID, "name": "mnist-grid"}
     first = local_sweeps.ensure_sweep(named, sweep_fixtures.train_config_value, runs=2)
-    assert len(local_sweeps.results(first)) == 2 and len(seen_runs()) == 2
+    assert len(local_sweeps.results(first)) == 2 and len(sweep_fixtures.seen_runs()) == 2
     # the same config again: the same sweep, topped up to the runs asked for
     assert local_sweeps.ensure_sweep(named, sweep_fixtures.train_config_value, runs=3) == first
-    assert len(local_sweeps.results(first)) == 3 and len(seen_runs()) == 3
+    assert len(local_sweeps.results(first)) == 3 and len(sweep_fixtures.seen_runs()) == 3
     assert local_sweeps.ensure_sweep(named, sweep_fixtures.train_config_value, runs=1) == first
-    assert len(seen_runs()) == 3  # enough runs already: nothing ran
+    assert len(sweep_fixtures.seen_runs()) == 3  # enough runs already: nothing ran
     capsys.readouterr()
     # the YAML edited under the same name: a new sweep over the new values
     edited = {**named, "parameters": {"x": {"values": [7, 8]}, "epochs": {"value": 1}}}
