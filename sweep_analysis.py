@@ -25,6 +25,7 @@ import pandas as pd
 from local_sweeps.config import GOALS, load_config, validate_config
 from local_sweeps.space import flatten_parameters
 from local_sweeps.tables import _FIXED_COLUMNS  # the table's layout is defined there, once
+from mnist_plots import plain_log_ticks
 
 __all__ = ["MIN_TRIALS", "param_columns", "parameter_importance", "plot_parameter_importance",
            "plot_parallel_coordinates", "plot_metric_vs_params", "plot_metric_over_time",
@@ -356,12 +357,9 @@ def plot_parallel_coordinates(df, metric, params=None, goal="maximize", highligh
 
 
 def _log_x(ax):
-    """A log x axis labelled only at powers of ten (no "6x10^-1" minor labels)."""
-    from matplotlib.ticker import LogLocator, NullFormatter
-
+    """A log x axis labelled in plain decimals, as every log axis of the series."""
     ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(base=10))
-    ax.xaxis.set_minor_formatter(NullFormatter())
+    plain_log_ticks(ax, "x")
 
 
 def _strip(series):
