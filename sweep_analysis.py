@@ -1089,14 +1089,14 @@ def post_findings(df, metric="val_acc", goal="maximize", small_max=64):
                                   "reward width")),
         ("1b", rank_trend(net1, "lr", metric, goal=goal,
                           claim="One-layer nets: low scores come with a small learning rate",
-                          why_not="lr works opposite ways for the two optimizers (SGD wants a "
-                                  "large one, Adam a small one): see the plot by optimizer")),
+                          why_not="the learning rate acts differently for the two optimizers, so "
+                                  "one trend over both can hide it: see the plot by optimizer")),
         ("1c", compare_pair(net1, "optimizer", "adam", "sgd", metric, goal=goal,
                             claim="One-layer nets: low scores come with SGD (Adam beats it)",
-                            why_not=f"plain SGD with a large lr catches up; {short}")),
+                            why_not=f"SGD with a well-chosen lr can come close to Adam; {short}")),
         ("2", compare_pair(net2, "optimizer", "adam", "sgd", metric, goal=goal,
                            claim="Two-layer nets: Adam beats SGD, so SGD can be dropped",
-                           why_not=f"plain SGD with a large lr catches up; {short}")),
+                           why_not=f"SGD with a well-chosen lr can come close to Adam; {short}")),
         ("3", stronger_than(net2[net2["optimizer"] == "adam"], "hidden_size1", "hidden_size2",
                             metric, claim="Two-layer nets with Adam: the first hidden layer "
                                           "matters more than the second",
