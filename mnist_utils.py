@@ -1,14 +1,15 @@
 """Shared helpers for the wandb-sweeps-mnist notebooks.
 
-Read top to bottom: data, model, training, plotting, W&B helpers, sweeps,
-reading a sweep. The numpy network follows the shape of "Deep Learning from
+Read top to bottom: data, model, optimizers, training, then one block of
+re-exports. The numpy network follows the shape of "Deep Learning from
 Scratch": layers are small classes whose ``forward`` caches what ``backward``
 needs, and optimizers share one ``update(params, grads)`` over dicts keyed
 ``W1``, ``b1``, ...
 
 The model and its training live here. Every other concern lives in a sibling
-module that this one re-exports, so a notebook only ever needs
-``import mnist_utils as mu``:
+module that this one re-exports as ``mu.<name>`` (the W&B and sweep ones on first
+use). Notebooks 03-05 also import ``local_sweeps`` and ``sweep_analysis`` by name,
+because what those hold is the lesson there:
 
 - ``mnist_data``: finding, downloading and verifying MNIST;
 - ``mnist_plots``: digits, learning curves, confusion matrices;

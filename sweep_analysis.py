@@ -25,7 +25,7 @@ import pandas as pd
 from local_sweeps.config import GOALS, load_config, validate_config
 from local_sweeps.space import flatten_parameters
 from local_sweeps.tables import _FIXED_COLUMNS  # the table's layout is defined there, once
-from mnist_plots import plain_log_ticks
+from mnist_plots import integer_ticks, plain_log_ticks
 
 __all__ = ["MIN_TRIALS", "param_columns", "parameter_importance", "plot_parameter_importance",
            "plot_parallel_coordinates", "plot_metric_vs_params", "plot_metric_over_time",
@@ -1273,7 +1273,6 @@ def plot_curves_with_checks(histories, metric, checks=(), stopped=(), winner=Non
     matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(7, 4))
     for name, values in histories.items():
@@ -1290,7 +1289,7 @@ def plot_curves_with_checks(histories, metric, checks=(), stopped=(), winner=Non
         ax.axvline(epoch, color="0.4", ls=":", lw=1.2, label="check" if i == 0 else None)
     ax.plot([], [], "--", color="tab:red", label="cut early")
     ax.plot([], [], "-", color="tab:blue", label="trained to the end")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    integer_ticks(ax, "x")
     ax.set(xlabel="epoch", ylabel=metric)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

@@ -14,9 +14,9 @@ Printed per configuration:
   reader sees (``Affine``, ``Relu``), without the MLP's two stand-ins: what the
   stand-ins save.
 
-PyTorch is a benchmark dependency only, not in requirements.txt. Install the CPU
-build with ``pip install torch --index-url https://download.pytorch.org/whl/cpu``
-(the figures in the README were taken with torch 2.13.0).
+PyTorch is a benchmark dependency only, not in requirements.txt. Install it with
+``pip install torch==2.13.0`` (the version the closing figures were measured with;
+on the CPU either build runs the same code).
 
 Targets (issues #2 and #11): numpy no slower than PyTorch on every config, for SGD
 and for Adam, and at least 40% of the matmul peak on every config. The FLOPs
@@ -52,7 +52,7 @@ try:
 except ImportError:  # PyTorch is not a dependency: the comparison is optional
     torch = None
 
-INSTALL_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+INSTALL_TORCH = "pip install torch==2.13.0"
 
 CONFIGS = [([100], 100), ([256, 256], 64), ([512], 128), ([1000], 256)]
 LR = {"sgd": 0.1, "adam": 0.001}

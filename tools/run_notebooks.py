@@ -41,10 +41,10 @@ import time
 from pathlib import Path
 
 import nbformat
+from nav import NAME  # tools/nav.py: the series' one rule for a notebook's file name
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = "notebooks"
-NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 # Folders a run creates or a machine accumulates: never copied into the clean folder.
 SKIP = {".git", "wandb", ".sweeps", "artifacts", "__pycache__", ".ipynb_checkpoints", ".pytest_cache",
         ".venv", "venv", "checkpoints"}
@@ -210,7 +210,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="run-notebooks-") as tmp:
         clean = Path(tmp) / "repo"
         copy_repository(clean)
-        patterns = forbidden_patterns([ROOT, Path(tmp).resolve(), Path(tmp),
+        patterns = forbidden_patterns([ROOT, Path(tmp).resolve(), Path(tmp), Path(mnist_dir),
                                        Path(mnist_dir).expanduser().resolve(), Path.home()])
         print(f"executing {', '.join(p.name for p in paths)} in a clean copy "
               f"(W&B {os.environ['WANDB_MODE']}, MNIST from $MNIST_DIR)", flush=True)
