@@ -24,10 +24,10 @@ import wandb
 import yaml
 from optuna.trial import TrialState
 
-from . import trial as sweep_trial
 from .config import load_config, validate_config
 from .space import decode, flatten_parameters, grid_count, grid_trial_params, search_space
 from .tables import api_results_frame, results_frame
+from .trial import run_trial, trial_line
 
 SWEEPS_DIR = Path(".sweeps")
 # Stop an agent after this many failed trials in a row: a train() that is broken
@@ -459,7 +459,7 @@ class _Agent:
 
     def _run_trial(self, study, trial, run_id, config):
         sweep = self.sweep
-        outcome = sweep_trial.run_trial(
+        outcome = run_trial(
             self.function, trial, run_id=run_id, config=config,
             param_path=sweep.dir / "params" / f"config-{run_id}.yaml",
             group=f"sweep-{sweep.id}", project=self.project, entity=self.entity,
@@ -497,7 +497,7 @@ class _Agent:
                 ran += 1
                 with heartbeat:
                     outcome = self._run_trial(study, trial, run_id, config)
-                print(sweep_trial.trial_line(trial.number, config, outcome, metric))
+                print(trial_line(trial.number, config, outcome, metric))
                 if outcome.get("interrupted"):
                     raise KeyboardInterrupt
                 if outcome["state"] != "failed":

@@ -83,15 +83,25 @@ def hyperband_stop(histories, running, early_terminate, goal):
     list of int
         Indices of the runs to stop, ascending.
     """
-    bands = hyperband_brackets(early_terminate)
-    if not bands:
+    if not hyperband_brackets(early_terminate):
         raise ValueError("early_terminate gives no hyperband band: raise max_iter or s")
-    sign = -1.0 if goal == "maximize" else 1.0  # compare as W&B does: lower is better
+    decide, clean, _ = _decider(histories, early_terminate, goal)
+    return [i for i, (h, run) in enumerate(zip(clean, running, strict=True)) if run and decide(h)[0]]
+
+
+def _decider(histories, early_terminate, goal):
+    """What both entry points share: the cut at every band over ``histories``.
+
+    Returns ``decide`` (a sign-adjusted history -> ``(stop, band, threshold)``), the
+    histories sign-adjusted with invalid values dropped, and the sign: W&B compares
+    with lower as better, so a maximised metric is negated.
+    """
+    bands = hyperband_brackets(early_terminate)
+    sign = -1.0 if goal == "maximize" else 1.0
     clean = [[sign * v for v in h if _valid(v)] for h in histories]
     thresholds = _thresholds(bands, [h for h in clean if h], early_terminate.get("eta", 3))
     strict = early_terminate.get("strict", True) is True
-    return [i for i, (h, run) in enumerate(zip(clean, running, strict=True))
-            if run and _decide(h, bands, thresholds, strict)[0]]
+    return (lambda history: _decide(history, bands, thresholds, strict)), clean, sign
 
 
 def _thresholds(bands, histories, eta):
@@ -108,16 +118,16 @@ def _thresholds(bands, histories, eta):
 
 
 def _decide(history, bands, thresholds, strict):
-    """(stop, band, threshold, value compared) for one run's sign-adjusted history."""
+    """(stop, band, threshold) for one run's sign-adjusted history."""
     band, threshold = None, None
     for b, t in zip(bands, thresholds, strict=True):
         if b > len(history):
             break
         band, threshold = b, t
     if band is None:
-        return False, None, None, None
+        return False, None, None
     value = history[band - 1] if strict else min(history)
-    return value > threshold, band, threshold, value
+    return value > threshold, band, threshold
 
 
 def hyperband_check(history, others, early_terminate, goal):
@@ -145,12 +155,6 @@ def hyperband_check(history, others, early_terminate, goal):
     cut : float or None
         The threshold the trial's value had to match or beat there.
     """
-    bands = hyperband_brackets(early_terminate)
-    sign = -1.0 if goal == "maximize" else 1.0
-    mine = [sign * v for v in history if _valid(v)]
-    clean = [[sign * v for v in h if _valid(v)] for h in others]
-    histories = [h for h in clean if h] + ([mine] if mine else [])
-    thresholds = _thresholds(bands, histories, early_terminate.get("eta", 3))
-    stop, band, threshold, _ = _decide(mine, bands, thresholds,
-                                       early_terminate.get("strict", True) is True)
+    decide, clean, sign = _decider([*others, history], early_terminate, goal)
+    stop, band, threshold = decide(clean[-1])
     return stop, band, None if threshold is None else sign * threshold

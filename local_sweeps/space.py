@@ -26,7 +26,7 @@ from statistics import NormalDist
 
 import optuna
 
-from .config import MAX_GRID_POINTS, SweepConfigError, _grid_size, grid_size, unique_values
+from .config import SweepConfigError, _grid_size, grid_size, unique_values, validate_config
 
 # W&B draws u = random.uniform(0, 1); keep u off 0 and 1, where the normal family is infinite.
 _U_EPS = 2.0 ** -53
@@ -239,13 +239,9 @@ def grid_points(config):
         value once (``1`` and ``1.0`` are one value, ``True`` another), as W&B does;
         ``q_uniform`` gives ``np.arange(min, max, q)`` (``max`` left out).
     """
-    from .config import validate_config
-
-    config = validate_config(config)
+    config = validate_config(config)  # it refuses a grid with too many points
     if config["method"] != "grid":
         raise SweepConfigError(f"method: grid_points needs method grid, got {config['method']!r}")
-    if grid_count(config) > MAX_GRID_POINTS:  # validate_config already refuses it
-        raise SweepConfigError("parameters: the grid has too many points")
     params = flatten_parameters(config)
     return [_nest(zip((p.path for p in params), point, strict=True))
             for point in itertools.product(*(p.grid_values() for p in params))]
@@ -270,8 +266,6 @@ def sample_value(spec, rng, size=None):
         The value ``wandb.config`` would hold (W&B's inverse CDF of ``rng.random()``),
         or a list of ``size`` of them.
     """
-    from .config import validate_config
-
     config = validate_config({"method": "random", "parameters": {"p": spec}})
     if "parameters" in config["parameters"]["p"]:
         raise SweepConfigError("parameters.p: sample_value takes one parameter, not a nested "

@@ -26,7 +26,8 @@ from pathlib import Path
 import wandb
 
 from . import wandb_internals
-from .hyperband import hyperband_check
+from .config import _is_number
+from .hyperband import _valid, hyperband_check
 
 # The environment variables a trial sets (as W&B's agent does) and then restores.
 TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
@@ -80,8 +81,7 @@ class _LogWatch:
         value = data[self.metric["name"]]
         self.logged.append(value)  # for a precise reason if it is not a finite number
         # W&B's hyperband skips values that are not finite numbers (filter_invalid).
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value):
+        if not _valid(value):
             return
         self.history.append(float(value))
         # Reported to the shared journal, so agents in other processes see it live.
@@ -218,7 +218,7 @@ def read_outcome(wandb_dir, run_id, metric, error):
         outcome["epochs"] = int(history[name].notna().sum()) if name in history else 0
         # W&B's sweep metric is the run summary's value (by default the last logged).
         value = run.summary.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _is_number(value):
             outcome["metric"] = float(value)
     else:
         outcome["epochs"] = len(history)
@@ -251,10 +251,6 @@ def _metric_problem(outcome, name, logged):
         return {"error": f"the sweep metric {name!r} was {float(value)}{where}: the run "
                          f"diverged (try a smaller lr); it counts as finished, without a value"}
     return {}
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _flatten(config, prefix=""):
