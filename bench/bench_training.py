@@ -10,6 +10,9 @@ Printed per configuration:
   peak measured just before and after that epoch;
 - PyTorch s/epoch on the CPU for the same MLP, optimizer and batches, and the
   ratio numpy / PyTorch (< 1 means numpy is faster), where torch is installed;
+- "matmuls": the same ratio for the step's matmuls alone (same shapes, nothing
+  around them): what the two BLAS libraries contribute, numpy's OpenBLAS against
+  PyTorch's MKL. Where it is above 1, numpy's sgemm is the slower part;
 - with ``--book-layers``, numpy s/epoch of the same MLP running only the classes a
   reader sees (``Affine``, ``Relu``), without the MLP's two stand-ins: what the
   stand-ins save.
@@ -86,6 +89,40 @@ def matmul_peak(repeats=5):
     return best
 
 
+def step_matmuls(hidden_sizes, batch_size, n_in=784, n_out=10):
+    """The (m, k, n) shapes of one training step's matmuls, as ``step_flops`` counts them."""
+    sizes = [n_in, *hidden_sizes, n_out]
+    shapes = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        shapes += [(batch_size, a, b), (a, batch_size, b)]  # forward x @ W, and dW = x.T @ dout
+        if i > 0:
+            shapes.append((batch_size, b, a))  # dx = dout @ W.T
+    return shapes
+
+
+def matmul_seconds(shapes, steps=30):
+    """Seconds for ``steps`` steps' worth of the given matmuls, in numpy and in PyTorch.
+
+    The same shapes and transposes as the training step, with nothing else around them,
+    so the ratio of the two is what the BLAS libraries alone contribute to the epoch
+    ratio: numpy's wheels ship OpenBLAS, PyTorch's CPU wheels Intel's MKL.
+    """
+    rng = np.random.default_rng(0)
+    pairs = [(rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32))
+             for m, k, n in shapes]
+    results = []
+    for matmul, arrays in [(np.matmul, pairs),
+                           (torch.matmul, [(torch.from_numpy(a), torch.from_numpy(b)) for a, b in pairs])]:
+        for a, b in arrays:
+            matmul(a, b)  # warm up
+        start = time.perf_counter()
+        for _ in range(steps):
+            for a, b in arrays:
+                matmul(a, b)
+        results.append(time.perf_counter() - start)
+    return results
+
+
 def book_layers(net):
     """The same network running the printed ``Affine`` and ``Relu`` instead of the MLP's stand-ins."""
     net.layers = [mu.Affine(layer.W, layer.b) if isinstance(layer, mu.Affine)
@@ -137,7 +174,7 @@ def measure(x, t, xt, tt, optimizers, repeats, book=False):
         for hidden_sizes, batch_size in CONFIGS:
             for opt in optimizers:
                 key = (tuple(hidden_sizes), batch_size, opt)
-                runs.setdefault(key, {"numpy": [], "peak": [], "torch": [], "book": []})
+                runs.setdefault(key, {"numpy": [], "peak": [], "torch": [], "book": [], "mm": []})
                 before = matmul_peak()
                 runs[key]["numpy"].append(numpy_epoch(x, t, hidden_sizes, batch_size, opt))
                 runs[key]["peak"].append(max(before, matmul_peak()))
@@ -149,13 +186,15 @@ def measure(x, t, xt, tt, optimizers, repeats, book=False):
                     time.sleep(0.5)
                     runs[key]["torch"].append(torch_epoch(xt, tt, hidden_sizes, batch_size, opt))
                     time.sleep(0.5)
+                    np_mm, torch_mm = matmul_seconds(step_matmuls(hidden_sizes, batch_size))
+                    runs[key]["mm"].append(np_mm / torch_mm)
     return runs
 
 
 def report(runs, n_train):
     """Print one table and the two targets' verdicts."""
     header = (f"{'hidden':>11} {'batch':>5} {'opt':>5} {'numpy s':>8} {'GFLOP/s':>8} {'peak':>6}"
-              f" {'% peak':>7} {'torch s':>8} {'np/torch':>8} {'book s':>7}")
+              f" {'% peak':>7} {'torch s':>8} {'np/torch':>8} {'matmuls':>8} {'book s':>7}")
     print(header)
     print("-" * len(header))
     fractions, ratios = {}, {}
@@ -171,9 +210,10 @@ def report(runs, n_train):
                 f" {100 * fractions[key]:6.1f}%")
         if r["torch"]:
             ratios[key] = np_s / statistics.median(r["torch"])
-            line += f" {statistics.median(r['torch']):8.3f} {ratios[key]:8.2f}"
+            line += (f" {statistics.median(r['torch']):8.3f} {ratios[key]:8.2f}"
+                     f" {statistics.median(r['mm']):8.2f}")
         else:
-            line += f" {'-':>8} {'-':>8}"
+            line += f" {'-':>8} {'-':>8} {'-':>8}"
         if r["book"]:
             line += f" {statistics.median(r['book']):7.3f}"
         print(line)

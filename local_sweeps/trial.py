@@ -25,7 +25,8 @@ from pathlib import Path
 
 import wandb
 
-from . import wandb_internals
+import wandb_internals  # the repository root is on the path wherever local_sweeps is imported
+
 from .config import _is_number
 from .hyperband import _valid, hyperband_check
 

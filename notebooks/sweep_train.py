@@ -12,12 +12,15 @@ import mnist_utils as mu  # noqa: E402
 # forty runs then take about a minute. The final model (notebook 05) trains on all 60,000.
 SWEEP_TRAIN_SIZE = 10_000
 
+# The data is the same for every run, so it is loaded once, when this file is imported.
+(x_train, t_train), val_set, _ = mu.load_splits(verbose=False)
+train_set = x_train[:SWEEP_TRAIN_SIZE].copy(), t_train[:SWEEP_TRAIN_SIZE].copy()
+del x_train, t_train
+
 
 def train(config=None):
     with wandb.init(config=config) as run:
         cfg = wandb.config  # this run's values, chosen by the sweep
-        (x_train, t_train), val_set, _ = mu.load_splits(verbose=False)
-        train_set = x_train[:SWEEP_TRAIN_SIZE], t_train[:SWEEP_TRAIN_SIZE]
         # Net1 has one hidden layer, Net2 two: Net1 runs draw a hidden_size2 and ignore it.
         hidden_sizes = [cfg.hidden_size1, cfg.hidden_size2][:mu.NETWORKS[cfg.network]]
         net = mu.MLP(hidden_sizes=hidden_sizes, seed=cfg.get("seed", 0))

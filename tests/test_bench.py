@@ -29,6 +29,15 @@ def test_step_flops_counts_the_matmuls_a_training_step_makes(hidden_sizes, batch
     assert bench_training.step_flops(hidden_sizes, batch_size) == flops
 
 
+@pytest.mark.parametrize("hidden_sizes, batch_size", [([100], 100), ([256, 256], 64), ([30, 20, 10], 7)])
+def test_step_matmuls_are_the_products_step_flops_counts(hidden_sizes, batch_size):
+    shapes = bench_training.step_matmuls(hidden_sizes, batch_size)
+    assert sum(2 * m * k * n for m, k, n in shapes) == bench_training.step_flops(hidden_sizes, batch_size)
+    # the first layer's products: x @ W1 and x.T @ dout, and no dx for the images
+    assert shapes[:2] == [(batch_size, 784, hidden_sizes[0]), (784, batch_size, hidden_sizes[0])]
+    assert len(shapes) == 2 + 3 * len(hidden_sizes)
+
+
 def test_book_layers_runs_the_printed_classes_with_the_same_weights():
     net = mu.MLP(hidden_sizes=[12, 8], seed=0)
     x = np.random.default_rng(0).random((5, 784), dtype=np.float32)

@@ -169,5 +169,24 @@ def test_confusion_matrix_plot_shows_the_counts_with_truth_down_and_prediction_a
 def test_digits_caption_mistakes_in_red():
     x = np.zeros((3, 784), dtype=np.float32)
     fig = mp.plot_digits(x, t=[1, 2, 3], pred=[1, 7, 3], ncols=3)
-    titles = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes]
-    assert titles == [("1→1", "black"), ("2→7", "red"), ("3→3", "black")]
+    (ax,) = fig.axes
+    captions = [(txt.get_text(), txt.get_color()) for txt in ax.texts]
+    assert captions == [("1→1", "black"), ("2→7", "red"), ("3→3", "black")]
+    # each caption sits above its own digit, left to right
+    xs = [txt.get_position()[0] for txt in ax.texts]
+    assert xs == sorted(xs) and len(set(xs)) == 3
+
+
+def test_digits_tiles_each_image_in_its_place():
+    x = np.zeros((12, 784), dtype=np.float32)
+    x[11] = 1.0  # the last digit, alone on the second row
+    fig = mp.plot_digits(x, t=list(range(12)), ncols=10)
+    canvas = fig.axes[0].images[0].get_array()
+    height, width = canvas.shape[0] / 2, canvas.shape[1] / 10  # two rows of ten tiles
+    assert height == int(height) and width == int(width) and min(height, width) >= 28
+    rows, cols = np.nonzero(np.asarray(canvas.filled(0)) == 1.0)
+    assert len(rows) == 28 * 28  # one whole digit, in one piece
+    assert rows.max() - rows.min() == 27 and cols.max() - cols.min() == 27
+    assert height <= rows.min() and rows.max() < 2 * height  # second row
+    assert width <= cols.min() and cols.max() < 2 * width  # second column
+    assert [txt.get_text() for txt in fig.axes[0].texts] == [str(i) for i in range(12)]

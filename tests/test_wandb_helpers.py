@@ -24,6 +24,7 @@ from wandb.sdk.artifacts.artifact_file_cache import get_artifact_file_cache
 from wandb.sdk.lib.hashutil import md5_file_b64
 
 import wandb_helpers
+import wandb_internals
 from wandb_helpers import (
     WandbUnreachableError,
     choose_wandb_mode,
@@ -41,7 +42,8 @@ FAKE_KEY = "x" * 40  # W&B keys are 40 characters; this one is never sent anywhe
 @pytest.fixture
 def clean_env(tmp_path, monkeypatch):
     """No W&B variables, HOME and cwd in tmp_path, and a fresh W&B singleton."""
-    for name in ["WANDB_MODE", "WANDB_DIR", "WANDB_PROJECT", "WANDB_API_KEY", "NETRC"]:
+    for name in ["WANDB_MODE", "WANDB_DIR", "WANDB_PROJECT", "WANDB_API_KEY", "NETRC",
+                 wandb_internals.SAVE_REQUIREMENTS_ENV]:
         monkeypatch.setenv(name, "")  # so that monkeypatch also undoes setup_wandb's writes
         monkeypatch.delenv(name)
     for name in [k for k in os.environ if k.startswith("WANDB_")]:
@@ -146,6 +148,20 @@ def test_setup_wandb_prints_one_line_and_sets_the_mode(clean_env, capsys):
     assert os.environ["WANDB_MODE"] == "offline"
     assert os.environ["WANDB_PROJECT"] == "demo"
     assert not Path(os.environ["WANDB_DIR"]).is_absolute()
+    # offline runs skip W&B's list of installed packages, unless the reader asked for it
+    assert os.environ[wandb_internals.SAVE_REQUIREMENTS_ENV] == "false"
+
+
+def test_setup_wandb_keeps_a_requirements_choice_and_online_runs_keep_the_list(clean_env, monkeypatch):
+    monkeypatch.setenv(wandb_internals.SAVE_REQUIREMENTS_ENV, "true")
+    assert setup_wandb() == "offline"
+    assert os.environ[wandb_internals.SAVE_REQUIREMENTS_ENV] == "true"
+    monkeypatch.delenv(wandb_internals.SAVE_REQUIREMENTS_ENV)
+    monkeypatch.delenv("WANDB_MODE")  # set by the call above
+    monkeypatch.setenv("WANDB_API_KEY", FAKE_KEY)
+    monkeypatch.setattr(wandb_helpers, "_unreachable", lambda base_url: None)  # no network here
+    assert setup_wandb() == "online"
+    assert wandb_internals.SAVE_REQUIREMENTS_ENV not in os.environ
 
 
 def test_setup_wandb_uses_a_colab_secret(clean_env, monkeypatch, capsys):

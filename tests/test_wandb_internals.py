@@ -1,10 +1,11 @@
 """The W&B internals the series leans on, checked against the pinned wandb.
 
-`local_sweeps.wandb_internals` is the only module that touches them; these tests fail
+`wandb_internals` is the only module that touches them; these tests fail
 first when an upgrade of wandb moves or changes one of them."""
 
 import base64
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 import wandb
 from wandb.sdk.wandb_run import Run
 
-from local_sweeps import wandb_internals
+import wandb_internals
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,7 +23,7 @@ def test_wandb_is_the_pinned_version():
     assert len(pins) == 1, "requirements.txt should pin wandb exactly once (wandb==X.Y.Z)"
     assert wandb.__version__ == pins[0], (
         f"wandb {wandb.__version__} is installed but requirements.txt pins {pins[0]}. "
-        f"On upgrading, re-check each W&B internal listed in local_sweeps/wandb_internals.py "
+        f"On upgrading, re-check each W&B internal listed in wandb_internals.py "
         f"(Run.log/Run.__exit__ patching, config_util's sweep param file, `leet inspect` and "
         f"its JSON, the artifact cache and hashutil), run this file and "
         f"tests/test_local_sweeps.py, then update the pin")
@@ -35,7 +36,7 @@ def test_no_other_module_touches_wandb_internals():
                  if path.name != "wandb_internals.py"
                  for number, line in enumerate(path.read_text().splitlines(), 1)
                  if private.search(line) and not line.lstrip().startswith("#")]
-    assert not offenders, f"W&B internals used outside local_sweeps/wandb_internals.py: {offenders}"
+    assert not offenders, f"W&B internals used outside wandb_internals.py: {offenders}"
 
 
 def test_patch_run_wraps_log_and_exit_and_restores_them():
@@ -84,3 +85,22 @@ def test_artifact_digests_match_their_definitions(tmp_path):
     assert wandb_internals.b64_to_hex(b64) == md5.hexdigest()
     assert len(wandb_internals.file_digest(path, "MANIFEST_XXH128")) == 24  # 16 bytes, base64
     assert isinstance(wandb_internals.artifact_cache_dir(), Path)
+
+
+@pytest.mark.parametrize("value, saved", [("false", False), (None, True)])
+def test_the_requirements_switch_is_read_from_the_environment(tmp_path, monkeypatch, value, saved):
+    for name in [k for k in os.environ if k.startswith("WANDB_")]:
+        monkeypatch.delenv(name)
+    if value is not None:
+        monkeypatch.setenv(wandb_internals.SAVE_REQUIREMENTS_ENV, value)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    wandb.teardown()  # W&B reads the environment when it starts
+    try:
+        with wandb.init(project="switch") as run:
+            files = Path(run.dir)
+            assert run.settings.x_save_requirements is saved
+    finally:
+        wandb.teardown()
+    assert (files / "requirements.txt").exists() is saved

@@ -23,6 +23,7 @@ something there. Readers' runs use numpy's default.
     MNIST_DIR=/path/to/mnist python tools/run_notebooks.py          # 01 to 05
     MNIST_DIR=/path/to/mnist python tools/run_notebooks.py 01 02    # a subset, still in order
     MNIST_DIR=/path/to/mnist python tools/run_notebooks.py --blas-threads 1
+    MNIST_DIR=/path/to/mnist python tools/run_notebooks.py --no-write --slowest 5   # where the time goes
 
 Notebooks later in the series read what earlier ones wrote (04 and 05 read 03's
 sweep, or rebuild it), so run a subset only when it stands on its own.
@@ -174,13 +175,33 @@ def execute(path, workdir, timeout):
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps of an older run
     km = KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
-    client = NotebookClient(nb, km=km, timeout=timeout, record_timing=False,
+    client = NotebookClient(nb, km=km, timeout=timeout, record_timing=True,
                             resources={"metadata": {"path": str(workdir)}})
     start, cpu = time.perf_counter(), children_cpu_seconds()
     client.execute(cleanup_kc=True)  # the client does not own a kernel manager it was given: stop the kernel
     wall = time.perf_counter() - start
     # The kernel has exited and been reaped by now, so its CPU time is counted.
     return nb, wall, None if cpu is None else children_cpu_seconds() - cpu
+
+
+def cell_seconds(nb):
+    """``[(seconds, cell number, first line)]`` per executed code cell, and strip the timestamps.
+
+    The timestamps are the kernel's own (execute_input to execute_reply), so they
+    leave out the client's overhead between cells; committed notebooks carry none.
+    """
+    from datetime import datetime
+
+    times = []
+    for number, cell in enumerate(nb.cells):
+        stamps = cell.metadata.pop("execution", None)
+        if cell.cell_type != "code" or not stamps or "shell.execute_reply" not in stamps:
+            continue
+        begin = datetime.fromisoformat(stamps["iopub.execute_input"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(stamps["shell.execute_reply"].replace("Z", "+00:00"))
+        first = next((line for line in cell.source.splitlines() if line.strip()), "")
+        times.append(((end - begin).total_seconds(), number, first[:70]))
+    return times
 
 
 def main(argv=None):
@@ -190,6 +211,11 @@ def main(argv=None):
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
     parser.add_argument("--blas-threads", type=int, default=None, metavar="N",
                         help="threads for numpy's BLAS in the kernels (default: numpy's own choice)")
+    parser.add_argument("--slowest", type=int, default=0, metavar="N",
+                        help="also print each notebook's N slowest cells, with their seconds")
+    parser.add_argument("--no-write", action="store_true",
+                        help="execute and check, but leave the notebooks in the repository as they are "
+                             "(for timing)")
     args = parser.parse_args(argv)
 
     mnist_dir = os.environ.get("MNIST_DIR")
@@ -197,6 +223,8 @@ def main(argv=None):
         raise SystemExit("MNIST_DIR must name a folder holding the four MNIST files: the committed "
                          "outputs come from the full MNIST "
                          "(e.g. MNIST_DIR=/path/to/mnist python tools/run_notebooks.py)")
+    if args.slowest < 0:
+        raise SystemExit(f"--slowest must be 0 or more, got {args.slowest}")
     if args.blas_threads is not None and args.blas_threads < 1:
         raise SystemExit(f"--blas-threads must be 1 or more, got {args.blas_threads}")
     paths = select(args.notebooks)
@@ -225,10 +253,15 @@ def main(argv=None):
             except OutputLeak as err:
                 raise SystemExit(f"{err}\n{path.name} was not written back; "
                                  "nothing after it was run.") from None
-            nbformat.write(nb, path)
+            cells = cell_seconds(nb)
+            if not args.no_write:
+                nbformat.write(nb, path)
             timings.append(seconds)
             cpu_text = "" if cpu is None else f" (kernel CPU {cpu:.1f} s)"
-            print(f"{path.name}: {seconds:6.1f} s{cpu_text}, written back", flush=True)
+            done = "checked, not written back" if args.no_write else "written back"
+            print(f"{path.name}: {seconds:6.1f} s{cpu_text}, {done}", flush=True)
+            for cell_time, number, first in sorted(cells, reverse=True)[:args.slowest]:
+                print(f"    {cell_time:6.1f} s  cell {number}: {first}", flush=True)
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "numpy's default")
     print(f"total: {sum(timings):.1f} s for {len(timings)} notebooks (wall time of each kernel's "
           f"execution, {os.cpu_count()} cores, BLAS threads: {threads})")
