@@ -7,9 +7,10 @@ needs, and optimizers share one ``update(params, grads)`` over dicts keyed
 ``W1``, ``b1``, ...
 
 The model and its training live here. Every other concern lives in a sibling
-module that this one re-exports as ``mu.<name>`` (the W&B and sweep ones on first
-use). Notebooks 03-05 also import ``local_sweeps`` and ``sweep_analysis`` by name,
-because what those hold is the lesson there:
+module; what the notebooks use of it as a helper is re-exported here as
+``mu.<name>`` (the W&B and sweep ones on first use). Notebooks 03-05 import
+``local_sweeps`` and ``sweep_analysis`` by name for the rest, because what those
+hold is the lesson there:
 
 - ``mnist_data``: finding, downloading and verifying MNIST;
 - ``mnist_plots``: digits, learning curves, confusion matrices;
@@ -288,16 +289,15 @@ class _Relu(Relu):
         return dout * self.keep
 
 
-def make_net(network="Net2", hidden_size=256, hidden_size2=None, weight_decay=0.0, dropout=0.0, seed=0):
+def make_net(network="Net2", hidden_size=256, *, weight_decay=0.0, dropout=0.0, seed=0):
     """Build the original material's Net1 (one hidden layer) or Net2 (two).
 
     Parameters
     ----------
     network : {"Net1", "Net2"}
     hidden_size : int
-        Width of the hidden layer (of both, for Net2, unless ``hidden_size2`` is given).
-    hidden_size2 : int, optional
-        Width of Net2's second hidden layer; Net1 has none.
+        Width of the hidden layer (of both, for Net2). For layers of different widths,
+        build ``MLP(hidden_sizes=[...])`` directly, as the sweep's ``train()`` does.
     weight_decay, dropout, seed
         As for ``MLP``.
 
@@ -308,11 +308,6 @@ def make_net(network="Net2", hidden_size=256, hidden_size2=None, weight_decay=0.
     if network not in NETWORKS:
         raise ValueError(f"network must be one of {sorted(NETWORKS)}, got {network!r}")
     hidden_sizes = [int(hidden_size)] * NETWORKS[network]
-    if hidden_size2 is not None:
-        if network != "Net2":
-            raise ValueError(f"hidden_size2 is the width of Net2's second layer; {network} has one hidden "
-                             f"layer, got hidden_size2={hidden_size2!r}")
-        hidden_sizes[1] = int(hidden_size2)
     return MLP(hidden_sizes=hidden_sizes, weight_decay=weight_decay, dropout=dropout, seed=seed)
 
 
@@ -623,13 +618,12 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
 # --------------------------------------------------------------------------
 # Plotting and data load with this module. The W&B, sweep and sweep-reading helpers
 # pull in wandb, optuna and pandas (about a second), which notebook 01 never uses,
-# so they load on first use: ``mu.sweep`` imports local_sweeps the first time.
+# so they load on first use: ``mu.hyperband_brackets`` imports local_sweeps the first time.
 from mnist_plots import (  # noqa: E402
     confusion_matrix,
     plot_confusion_matrix,
     plot_digits,
     plot_learning_curves,
-    plot_metric_curves,
     plot_step_losses,
 )
 
@@ -638,29 +632,16 @@ _LAZY = {
     "setup_wandb": ("wandb_helpers", "setup_wandb"),
     "logged_runs": ("wandb_helpers", "logged_runs"),
     "list_offline_runs": ("wandb_helpers", "list_offline_runs"),
-    "read_offline_run": ("wandb_helpers", "read_offline_run"),
     "read_offline_artifact": ("wandb_helpers", "read_offline_artifact"),
-    "OfflineRun": ("wandb_helpers", "OfflineRun"),
-    "OfflineArtifact": ("wandb_helpers", "OfflineArtifact"),
-    # local_sweeps/: wandb.sweep / wandb.agent without an account
-    "sweep": ("local_sweeps", "sweep"),
-    "agent": ("local_sweeps", "agent"),
-    "results": ("local_sweeps", "results"),
-    "find_sweep": ("local_sweeps", "find_sweep"),
-    "ensure_sweep": ("local_sweeps", "ensure_sweep"),
-    "load_sweep_config": ("local_sweeps", "load_config"),
-    "validate_sweep_config": ("local_sweeps", "validate_config"),
-    "SweepConfigError": ("local_sweeps", "SweepConfigError"),
+    # local_sweeps/: the epochs at which hyperband checks a run (notebook 05)
     "hyperband_brackets": ("local_sweeps", "hyperband_brackets"),
     # sweep_analysis.py: the sweep dashboard's panels from a results table
     "best_runs": ("sweep_analysis", "best_runs"),
     "compare_groups": ("sweep_analysis", "compare_groups"),
-    "narrow_config": ("sweep_analysis", "narrow_config"),
     "param_columns": ("sweep_analysis", "param_columns"),
     "parameter_importance": ("sweep_analysis", "parameter_importance"),
     "plot_metric_over_time": ("sweep_analysis", "plot_metric_over_time"),
     "plot_metric_vs_params": ("sweep_analysis", "plot_metric_vs_params"),
-    "plot_parallel_coordinates": ("sweep_analysis", "plot_parallel_coordinates"),
     "plot_parameter_importance": ("sweep_analysis", "plot_parameter_importance"),
     "shared_traits": ("sweep_analysis", "shared_traits"),
     "weak_runs": ("sweep_analysis", "weak_runs"),
@@ -695,7 +676,7 @@ __all__ = [
     "evaluate", "predict_labels", "History", "fit",
     # plotting
     "confusion_matrix", "plot_confusion_matrix", "plot_digits", "plot_learning_curves",
-    "plot_metric_curves", "plot_step_losses",
+    "plot_step_losses",
     # W&B helpers, sweeps, reading a sweep (loaded on first use)
     *_LAZY,
 ]

@@ -26,7 +26,8 @@ CASES = {
     "numpy": "import numpy",
     "numpy + tqdm": "import numpy, tqdm",
     "mnist_utils": "import mnist_utils",
-    "mnist_utils, then mu.sweep (loads wandb, optuna, pandas)": "import mnist_utils as mu; mu.sweep",
+    "mnist_utils, then mu.hyperband_brackets (loads wandb, optuna, pandas)":
+        "import mnist_utils as mu; mu.hyperband_brackets",
 }
 
 

@@ -64,5 +64,7 @@ def offline_sweep_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("WANDB_SILENT", "true")
     monkeypatch.delenv("WANDB_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
+    verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return tmp_path
+    yield tmp_path
+    optuna.logging.set_verbosity(verbosity)
