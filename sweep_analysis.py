@@ -679,16 +679,18 @@ def _narrow_range(param, values, margin):
                  f"{' in log space' if log else ''}, within the original range).")
 
 
-def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25):
+def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25, min_runs=3):
     """A narrower sweep config around the best trials, and the reasons, in sentences.
 
     Categorical parameters keep only the values the ``top`` best finished trials used (a
     single one becomes ``value:``); ranges shrink to the span of the best trials' values,
     widened by ``margin`` of that span (in log space for log distributions; at least a
     tenth of the original range), kept inside the original range, with the original
-    distribution (ints and multiples of ``q`` stay so). Constants, the metric,
-    ``early_terminate`` and ``run_cap`` are kept; ``method`` is replaced and ``name``
-    gets ``-narrowed``.
+    distribution (ints and multiples of ``q`` stay so). A parameter that fewer than
+    ``min_runs`` of the best trials have a value for (Net1's blanked second layer, see
+    ``without_unused_layer``) is kept as it was: one or two runs are too few to narrow
+    on. Constants, the metric, ``early_terminate`` and ``run_cap`` are kept; ``method``
+    is replaced and ``name`` gets ``-narrowed``.
 
     Parameters
     ----------
@@ -704,6 +706,8 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25):
         The new search method.
     margin : float
         Widening on each side, as a share of the best runs' span.
+    min_runs : int
+        The fewest best trials with a value for a parameter that may narrow it.
 
     Returns
     -------
@@ -744,6 +748,10 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25):
             continue
         if column not in best.columns:
             reasons.append(f"{param.key}: not in the results table; kept as it was.")
+        elif best[column].notna().sum() < min_runs:
+            reasons.append(f"{param.key}: kept as it was; only {best[column].notna().sum()} of the "
+                           f"{len(best)} best runs have a value for it, too few to narrow on "
+                           f"(at least {min_runs}).")
         elif param.kind == "categorical":
             values = param.spec["values"]
             chosen = [any(_same(v, s) for s in best[column]) for v in values]

@@ -527,6 +527,31 @@ def test_narrow_for_bayes_fixes_epochs_and_keeps_the_template():
     sweep_config.validate_config(new)
 
 
+def test_narrow_for_bayes_keeps_a_layer_too_few_best_runs_have():
+    # The five best runs: four Net1 (no second layer) and one Net2 with a 32-unit second layer.
+    table = _post_table(n=40, score=lambda r: 0.05 * (r.network == "Net1") + 0.001 * r._10)
+    top5 = table.sort_values("val_acc", ascending=False).head(5).index
+    table.loc[top5, "network"] = ["Net1", "Net1", "Net1", "Net1", "Net2"]
+    table.loc[top5[-1], "hidden_size2"] = 32
+    random_config = copy.deepcopy(RANDOM)
+    random_config["parameters"] = {
+        "network": {"values": ["Net1", "Net2"]}, "hidden_size1": {"values": [32, 64, 128, 256]},
+        "hidden_size2": {"values": [32, 64, 128, 256]}, "optimizer": {"values": ["sgd", "adam"]},
+        "lr": {"distribution": "log_uniform_values", "min": 0.0001, "max": 0.1},
+        "batch_size": {"values": [64, 128, 256]},
+        "epochs": {"distribution": "int_uniform", "min": 1, "max": 4}}
+    template = {"name": "mnist-bayes", "method": "bayes", "metric": {"name": "val_acc", "goal": "maximize"},
+                "parameters": {}}
+    new, reasons = sa.narrow_for_bayes(random_config, table, template, top=5)
+    assert new["parameters"]["hidden_size2"] == {"values": [32, 64, 128, 256]}
+    assert "hidden_size2: kept as it was; only 1 of the 5 best runs have a value for it" in "\n".join(reasons)
+    # with three Net2 runs among the best, the rule narrows it again
+    table.loc[top5[2:], "network"] = "Net2"
+    table.loc[top5[2:], "hidden_size2"] = 32
+    new, _ = sa.narrow_for_bayes(random_config, table, template, top=5)
+    assert new["parameters"]["hidden_size2"] == {"value": 32}
+
+
 def test_sweep_line_names_id_size_and_best():
     table = _post_table(n=10)
     table.loc[3, "state"] = "stopped"
