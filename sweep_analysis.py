@@ -556,11 +556,17 @@ def shared_traits(df, weak, params=None, metric=None):
         values = _numeric(df[p])
         if values is not None:
             w, r = values[is_weak].median(), values[~is_weak].median()
+            # Runs without a value (Net1's blanked second layer) are left out of the counts.
+            k_weak, k_rest = int(values[is_weak].notna().sum()), int(values[~is_weak].notna().sum())
+            weak_text = (f"the {k_weak} weak runs" if k_weak == n_weak
+                         else f"the {k_weak} weak runs with a value")
+            rest_text = (f"the other {k_rest}" if k_rest == n_all - n_weak
+                         else f"the other {k_rest} with a value")
             numeric.append(dict(
                 parameter=p, kind="numeric", n_weak=n_weak, n_all=n_all, weak_median=w,
                 rest_median=r, ratio=w / r if r else np.nan,
-                sentence=f"{p}: median {w:.3g} among the {n_weak} weak runs vs {r:.3g} among "
-                         f"the other {n_all - n_weak} ({_shift(w, r, _is_log(values))})"))
+                sentence=f"{p}: median {w:.3g} among {weak_text} vs {r:.3g} among "
+                         f"{rest_text} ({_shift(w, r, _is_log(values))})"))
             continue
         labels = _labels(df[p])
         for value in sorted(labels.dropna().unique()):
@@ -650,7 +656,8 @@ def _narrow_range(param, values, margin):
                      else (to_space(spec["min"]), to_space(spec["max"])))
     seen = [to_space(v) for v in values]
     # A floor on the margin, so best runs that agree on one value still leave room to search.
-    pad = max(margin * (max(seen) - min(seen)), 0.1 * (high_b - low_b))
+    floor = 0.1 * (high_b - low_b)
+    pad = max(margin * (max(seen) - min(seen)), floor)
     low, high = max(low_b, min(seen) - pad), min(high_b, max(seen) + pad)
     if kind != "log_uniform":  # log_uniform's min and max are natural logs; the rest values
         low, high = (math.exp(low), math.exp(high)) if log else (low, high)
@@ -675,7 +682,8 @@ def _narrow_range(param, values, margin):
     if (low, high) == (spec["min"], spec["max"]):
         return None, f"{param.key}: kept {was}; the best runs used {used}."
     return new, (f"{param.key}: {was} narrowed to {_fmt([shown(low)])} to {_fmt([shown(high)])}"
-                 f"; the best runs used {used} (widened by {margin:.0%} of that span"
+                 f"; the best runs used {used} (widened by "
+                 f"{f'{margin:.0%} of that span' if pad > floor else 'a tenth of the original range'}"
                  f"{' in log space' if log else ''}, within the original range).")
 
 
@@ -762,8 +770,11 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25, min
                                f"{'all of them' if used else 'none of them'}.")
             else:
                 spec = {"value": used[0]} if len(used) == 1 else {"values": used}
+                have = int(best[column].notna().sum())
+                whose = ("the best runs" if have == len(best)
+                         else f"the {have} of the best runs that have one")
                 reasons.append(f"{param.key}: {'fixed to' if len(used) == 1 else 'kept'} "
-                               f"{_fmt(used)}, the values of the best runs; dropped "
+                               f"{_fmt(used)}, the values of {whose}; dropped "
                                f"{_fmt(dropped)}.")
         elif param.kind in _RANGES:
             values = best[column].dropna().astype(float).tolist()
@@ -1045,7 +1056,8 @@ def small_nets_score_high(df, small, metric, tolerance=0.01, min_runs=MIN_PER_SI
     gap = best - float(values.iloc[1])
     verdict = HOLDS if gap <= tolerance else FAILS
     evidence = (f"best of all {best:.2%}; the {n} small nets' best {values.iloc[0]:.2%} and second "
-                f"best {values.iloc[1]:.2%}, {gap:.2%} behind (within {tolerance:.0%} counts as high)")
+                f"best {values.iloc[1]:.2%}, {100 * gap:.2f} points behind; high means within "
+                f"{100 * tolerance:g} points of the best")
     numbers = {"n_small": n, "best": best, "best_small": float(values.iloc[0]),
                "second_small": float(values.iloc[1])}
     return Verdict(claim, verdict, evidence, numbers, why_not)
@@ -1093,8 +1105,9 @@ def post_findings(df, metric="val_acc", goal="maximize", small_max=64):
     findings = [
         ("1a", rank_trend(net1, "hidden_size1", metric, goal=goal,
                           claim="One-layer nets: low scores come with a small hidden layer",
-                          why_not="even 32 units separate digits well; short runs do not "
-                                  "reward width")),
+                          why_not="in a random draw, width is mixed up with the optimizer and "
+                                  "learning rate (a narrow net with SGD at a tiny lr scores low for "
+                                  "the lr); see 4d for width among Adam runs")),
         ("1b", rank_trend(net1, "lr", metric, goal=goal,
                           claim="One-layer nets: low scores come with a small learning rate",
                           why_not="the learning rate acts differently for the two optimizers, so "

@@ -20,6 +20,8 @@ import optuna
 import pytest
 from xdist.scheduler import LoadGroupScheduling
 
+import wandb_internals
+
 NOTEBOOKS_GROUP = "notebooks"
 
 # Unit tests that read files the notebooks write while they run (notebook 03 rewrites
@@ -28,11 +30,16 @@ NOTEBOOKS_GROUP = "notebooks"
 READS_NOTEBOOK_FILES = ("tests/test_notebooks_meta.py::",)
 
 
+def in_notebooks_group(nodeid):
+    """Whether a test belongs to the notebooks' work unit: a notebook cell, or READS_NOTEBOOK_FILES."""
+    return ".ipynb::" in nodeid or nodeid.startswith(READS_NOTEBOOK_FILES)
+
+
 class NotebooksTogether(LoadGroupScheduling):
     """xdist's loadgroup scheduling, with all notebook cells (and READS_NOTEBOOK_FILES) in one group."""
 
     def _split_scope(self, nodeid):
-        if ".ipynb::" in nodeid or nodeid.startswith(READS_NOTEBOOK_FILES):
+        if in_notebooks_group(nodeid):
             return NOTEBOOKS_GROUP
         return super()._split_scope(nodeid)
 
@@ -48,6 +55,10 @@ def pytest_configure(config):
     if config.getoption("numprocesses", None) or os.environ.get("PYTEST_XDIST_WORKER"):
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
             os.environ.setdefault(name, "1")
+    # W&B runs in the tests skip the list of installed packages that wandb.init stores
+    # with every run (0.3 s each, hundreds of runs), as setup_wandb's offline runs do;
+    # tests/test_wandb_internals.py checks the switch itself, both ways.
+    os.environ.setdefault(wandb_internals.SAVE_REQUIREMENTS_ENV, "false")
 
 
 def pytest_xdist_make_scheduler(config, log):

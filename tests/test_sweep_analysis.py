@@ -505,15 +505,21 @@ def test_cut_cost_counts_cut_runs_on_course():
         sa.cut_cost(histories, {"zzz"}, "val_acc")
 
 
-def test_narrow_for_bayes_fixes_epochs_and_keeps_the_template():
-    table = _post_table(n=40, score=lambda r: 0.05 * (r.optimizer == "adam") + 0.01 * r._10)
-    random_config = copy.deepcopy(RANDOM)
-    random_config["parameters"] = {
+def _post_random_config():
+    """A random sweep over the post's axes, as sweep_configs/random.yaml (epochs up to 4)."""
+    config = copy.deepcopy(RANDOM)
+    config["parameters"] = {
         "network": {"values": ["Net1", "Net2"]}, "hidden_size1": {"values": [32, 64, 128, 256]},
         "hidden_size2": {"values": [32, 64, 128, 256]}, "optimizer": {"values": ["sgd", "adam"]},
         "lr": {"distribution": "log_uniform_values", "min": 0.0001, "max": 0.1},
         "batch_size": {"values": [64, 128, 256]},
         "epochs": {"distribution": "int_uniform", "min": 1, "max": 4}}
+    return config
+
+
+def test_narrow_for_bayes_fixes_epochs_and_keeps_the_template():
+    table = _post_table(n=40, score=lambda r: 0.05 * (r.optimizer == "adam") + 0.01 * r._10)
+    random_config = _post_random_config()
     template = {"name": "mnist-bayes", "method": "bayes", "metric": {"name": "val_acc", "goal": "maximize"},
                 "parameters": {"lr": {"min": 0.001, "max": 0.01}},
                 "early_terminate": {"type": "hyperband", "min_iter": 1, "eta": 3}, "run_cap": 40}
@@ -533,13 +539,7 @@ def test_narrow_for_bayes_keeps_a_layer_too_few_best_runs_have():
     top5 = table.sort_values("val_acc", ascending=False).head(5).index
     table.loc[top5, "network"] = ["Net1", "Net1", "Net1", "Net1", "Net2"]
     table.loc[top5[-1], "hidden_size2"] = 32
-    random_config = copy.deepcopy(RANDOM)
-    random_config["parameters"] = {
-        "network": {"values": ["Net1", "Net2"]}, "hidden_size1": {"values": [32, 64, 128, 256]},
-        "hidden_size2": {"values": [32, 64, 128, 256]}, "optimizer": {"values": ["sgd", "adam"]},
-        "lr": {"distribution": "log_uniform_values", "min": 0.0001, "max": 0.1},
-        "batch_size": {"values": [64, 128, 256]},
-        "epochs": {"distribution": "int_uniform", "min": 1, "max": 4}}
+    random_config = _post_random_config()
     template = {"name": "mnist-bayes", "method": "bayes", "metric": {"name": "val_acc", "goal": "maximize"},
                 "parameters": {}}
     new, reasons = sa.narrow_for_bayes(random_config, table, template, top=5)
