@@ -754,10 +754,11 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25, min
         spec = None
         if param.kind == "constant":
             continue
+        have = int(best[column].notna().sum()) if column in best.columns else 0  # runs with a value
         if column not in best.columns:
             reasons.append(f"{param.key}: not in the results table; kept as it was.")
-        elif best[column].notna().sum() < min_runs:
-            reasons.append(f"{param.key}: kept as it was; only {best[column].notna().sum()} of the "
+        elif have < min_runs:
+            reasons.append(f"{param.key}: kept as it was; only {have} of the "
                            f"{len(best)} best runs have a value for it, too few to narrow on "
                            f"(at least {min_runs}).")
         elif param.kind == "categorical":
@@ -770,7 +771,6 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25, min
                                f"{'all of them' if used else 'none of them'}.")
             else:
                 spec = {"value": used[0]} if len(used) == 1 else {"values": used}
-                have = int(best[column].notna().sum())
                 whose = ("the best runs" if have == len(best)
                          else f"the {have} of the best runs that have one")
                 reasons.append(f"{param.key}: {'fixed to' if len(used) == 1 else 'kept'} "

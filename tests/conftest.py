@@ -30,16 +30,11 @@ NOTEBOOKS_GROUP = "notebooks"
 READS_NOTEBOOK_FILES = ("tests/test_notebooks_meta.py::",)
 
 
-def in_notebooks_group(nodeid):
-    """Whether a test belongs to the notebooks' work unit: a notebook cell, or READS_NOTEBOOK_FILES."""
-    return ".ipynb::" in nodeid or nodeid.startswith(READS_NOTEBOOK_FILES)
-
-
 class NotebooksTogether(LoadGroupScheduling):
     """xdist's loadgroup scheduling, with all notebook cells (and READS_NOTEBOOK_FILES) in one group."""
 
     def _split_scope(self, nodeid):
-        if in_notebooks_group(nodeid):
+        if ".ipynb::" in nodeid or nodeid.startswith(READS_NOTEBOOK_FILES):
             return NOTEBOOKS_GROUP
         return super()._split_scope(nodeid)
 
