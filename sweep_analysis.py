@@ -24,7 +24,7 @@ import pandas as pd
 
 from local_sweeps.config import GOALS, load_config, validate_config
 from local_sweeps.space import flatten_parameters
-from local_sweeps.tables import _FIXED_COLUMNS  # the table's layout is defined there, once
+from local_sweeps.tables import FIXED_COLUMNS  # the table's layout is defined there, once
 from mnist_plots import integer_ticks, plain_log_ticks
 
 __all__ = ["MIN_TRIALS", "param_columns", "parameter_importance", "plot_parameter_importance",
@@ -120,7 +120,7 @@ def param_columns(df, metric):
         In table order. Constants (``config.epochs``) are left out: they explain nothing.
     """
     _check_metric(df, metric)
-    columns = [c for c in df.columns if c not in _FIXED_COLUMNS and c != metric]
+    columns = [c for c in df.columns if c not in FIXED_COLUMNS and c != metric]
     return [c for c in columns if _labels(df[c]).nunique(dropna=True) > 1]
 
 
@@ -748,7 +748,7 @@ def narrow_config(config, df, goal=None, top=5, method="bayes", margin=0.25, min
                f"method: {filled['method']} -> {method}."]
     new["method"] = method
     new["name"] = f"{new.get('name', 'sweep')}-narrowed"
-    taken = set(_FIXED_COLUMNS) | {metric}  # results_frame renames these parameter columns
+    taken = set(FIXED_COLUMNS) | {metric}  # results_frame renames these parameter columns
     for param in flatten_parameters(filled):
         column = f"config.{param.key}" if param.key in taken else param.key
         spec = None

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .space import flatten_parameters
 
-_FIXED_COLUMNS = ("trial", "run_id", "state", "epochs", "steps", "runtime", "start", "end",
+FIXED_COLUMNS = ("trial", "run_id", "state", "epochs", "steps", "runtime", "start", "end",
                   "error")
 
 
@@ -44,7 +44,7 @@ def results_frame(rows, metric_name, params):
     pandas.DataFrame
         Sorted by trial number.
     """
-    taken = set(_FIXED_COLUMNS) | {metric_name}
+    taken = set(FIXED_COLUMNS) | {metric_name}
     names = {p.key: (f"config.{p.key}" if p.key in taken else p.key) for p in params}
     columns = ["trial", "run_id", "state"] + ([metric_name] if metric_name else []) + \
         list(names.values()) + ["epochs", "steps", "runtime", "start", "end", "error"]
