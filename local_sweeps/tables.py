@@ -12,7 +12,7 @@ import pandas as pd
 from .space import flatten_parameters
 
 FIXED_COLUMNS = ("trial", "run_id", "state", "epochs", "steps", "runtime", "start", "end",
-                  "error")
+                 "error")
 
 
 def _pull(config, path):
