@@ -397,7 +397,7 @@ def train_val_split(x, t, val_size=10_000, seed=0):
         raise ValueError(f"val_size must be {allowed}, got {val_size!r}")
 
     rng = np.random.default_rng(seed)
-    _, y = np.unique(t.argmax(axis=1) if t.ndim == 2 else t, return_inverse=True)
+    _, y = np.unique(as_labels(t), return_inverse=True)
     counts = np.bincount(y)
     # Each class gets its share of n_val, rounded down; the few left over go to the
     # classes with the largest remainders (ties at random), so the total is exact.
@@ -411,3 +411,23 @@ def train_val_split(x, t, val_size=10_000, seed=0):
     train_idx = rng.permutation(np.flatnonzero(~is_val))
     val_idx = rng.permutation(val_idx)
     return (x[train_idx], t[train_idx]), (x[val_idx], t[val_idx])
+
+
+def load_splits(val_size=1 / 6, seed=0, verbose=True):
+    """MNIST as train, validation and test sets: the split every notebook tunes on.
+
+    The validation set is held out of the 60,000 training images (10,000 of them
+    by default); the test set stays untouched until a final evaluation.
+
+    Returns
+    -------
+    (x_train, t_train), (x_val, t_val), (x_test, t_test)
+    """
+    (x, t), test = load_mnist(verbose=verbose)
+    train, val = train_val_split(x, t, val_size=val_size, seed=seed)
+    return train, val, test
+
+
+def as_labels(t):
+    """Labels as class indices, whether ``t`` holds indices (N,) or one-hot rows (N, C)."""
+    return t.argmax(axis=1) if t.ndim == 2 else t

@@ -1,7 +1,7 @@
 """What each of the MLP's stand-ins for the printed layers saves per training step.
 
-``mnist_utils.MLP`` runs two stand-ins for the classes a reader sees: ``_InputAffine``
-(the first layer skips ``dx``, the gradient w.r.t. the images) and ``_Relu`` (multiplies
+``mnist_utils.MLP`` runs two stand-ins for the classes a reader sees: ``layers.InputAffine``
+(the first layer skips ``dx``, the gradient w.r.t. the images) and ``layers.MaskRelu`` (multiplies
 by a 0/1 mask instead of masked assignment). A third, adding the bias into the
 product's own array, was dropped after this bench measured it at 0.94-1.06x.
 
@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_training import CONFIGS  # noqa: E402
 
+import layers  # noqa: E402
 import mnist_utils as mu  # noqa: E402
 
 
@@ -34,7 +35,7 @@ def as_built(net):
 
 
 def input_layer_dx(net):
-    net.layers = [mu.Affine(layer.W, layer.b) if isinstance(layer, mu._InputAffine) else layer
+    net.layers = [mu.Affine(layer.W, layer.b) if isinstance(layer, layers.InputAffine) else layer
                   for layer in net.layers]
     return net
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import layers
 import mnist_utils as mu
 
 
@@ -272,9 +273,9 @@ def layer_cases(rng):
             ("Relu", mu.Relu(), rng.standard_normal((4, 5)), rng.standard_normal((4, 5))),
             ("Dropout", mu.Dropout(0.5, np.random.default_rng(0)), rng.standard_normal((4, 5)),
              rng.standard_normal((4, 5))),
-            ("MLP's first Affine", mu._InputAffine(W, b), rng.standard_normal((4, 5)),
+            ("MLP's first Affine", layers.InputAffine(W, b), rng.standard_normal((4, 5)),
              rng.standard_normal((4, 3))),
-            ("MLP's Relu", mu._Relu(), rng.standard_normal((4, 5)), rng.standard_normal((4, 5)))]
+            ("MLP's Relu", layers.MaskRelu(), rng.standard_normal((4, 5)), rng.standard_normal((4, 5)))]
 
 
 @pytest.mark.parametrize("case", range(5))
@@ -320,7 +321,7 @@ def test_mlp_relu_stand_in_matches_the_book_relu(rng):
     x = rng.standard_normal((6, 7)).astype(np.float32)
     x[0, :3] = 0.0  # the kink: both layers pass nothing back through an input of exactly 0
     dout = rng.standard_normal((6, 7)).astype(np.float32)
-    book, fast = mu.Relu(), mu._Relu()
+    book, fast = mu.Relu(), layers.MaskRelu()
     np.testing.assert_array_equal(fast.forward(x), book.forward(x))
     np.testing.assert_array_equal(fast.mask, book.mask)  # the same meaning: True where zeroed
     np.testing.assert_array_equal(fast.backward(dout), book.backward(dout))
@@ -330,7 +331,7 @@ def test_mlp_relu_stand_in_matches_the_book_relu(rng):
 def test_mlp_input_affine_matches_the_book_affine_but_skips_dx(rng):
     W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
     x, dout = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
-    book, first = mu.Affine(W, b), mu._InputAffine(W, b)
+    book, first = mu.Affine(W, b), layers.InputAffine(W, b)
     np.testing.assert_allclose(first.forward(x), book.forward(x), rtol=1e-12)
     book.backward(dout)
     assert first.backward(dout) is None  # nothing uses the gradient w.r.t. the images
@@ -427,10 +428,12 @@ def test_evaluate_loss_does_not_depend_on_weight_decay():
 # --------------------------------------------------------------------------
 
 
-def test_import_loads_no_wandb_optuna_pandas_yaml_or_tqdm():
-    code = ("import sys, mnist_utils; "
-            "print(sorted(m for m in ('wandb', 'optuna', 'pandas', 'yaml', 'matplotlib.pyplot', 'torch',"
-            " 'tqdm') "
+def test_the_model_modules_load_no_wandb_optuna_pandas_yaml_plots_or_tqdm():
+    # The network and its training know nothing of W&B, sweeps or plotting: they run (and
+    # import in a fraction of a second) wherever numpy does; tqdm loads when fit first trains.
+    code = ("import sys, layers, optimizer, multi_layer_net, trainer; "
+            "print(sorted(m for m in ('wandb', 'optuna', 'pandas', 'yaml', 'matplotlib', 'torch',"
+            " 'tqdm', 'local_sweeps', 'sweep_analysis', 'wandb_helpers') "
             "if m in sys.modules))")
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
