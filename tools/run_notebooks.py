@@ -13,8 +13,12 @@ mix runs from different days into one story. This script
 3. checks each executed notebook's outputs: no errors, no sign of the offline MNIST
    sample, no absolute paths, host names, user names or API keys (it stops and names
    the notebook and cell);
-4. writes each notebook back in place with its outputs, and prints how many seconds
-   each one took to execute (wall time) and how much CPU its kernel used.
+4. collapses each progress bar to its final state, as a terminal or Jupyter shows it
+   (tqdm redraws a bar with carriage returns; a saved notebook would keep every redraw);
+5. writes each notebook back in place with its outputs, and prints how many seconds
+   each one took to execute (wall time) and how much CPU its kernel used, beside a
+   calibration of this machine measured in the same run (float32 matrix products in
+   GFLOP/s, and the seconds of one Net2 epoch), since machines differ by 2x or more.
 
 On a machine shared with other work, multithreaded BLAS can slow down many times over
 (threads spin while waiting for a core); ``--blas-threads 1`` gives figures that mean
@@ -142,6 +146,56 @@ def check_outputs(nb, name, patterns):
                         raise OutputLeak(f"{where} shows {description}: ...{excerpt!r}...")
 
 
+def collapse_progress(nb):
+    """Keep what a terminal shows of each stream: a line redrawn with ``\\r`` keeps its last state.
+
+    Consecutive outputs of one stream in a cell are joined first, since a progress bar's
+    redraws arrive as many small outputs.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for output in cell.get("outputs", []):
+            if (output.get("output_type") == "stream" and merged
+                    and merged[-1].get("output_type") == "stream" and merged[-1]["name"] == output["name"]):
+                merged[-1]["text"] += output["text"]
+            else:
+                merged.append(output)
+        for output in merged:
+            if output.get("output_type") == "stream" and "\r" in output["text"]:
+                lines = output["text"].split("\n")
+                output["text"] = "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
+        cell.outputs = merged
+    return nb
+
+
+def calibrate():
+    """This machine's speed for the series' kind of work: ``(matmul GFLOP/s, one Net2 epoch in s)``.
+
+    The matrix product is float32 at the size of a wide layer's step; the epoch is notebook
+    01's Net2 (two hidden layers of 256, Adam, batch 128) on 50,000 random images, with
+    this process's BLAS threads.
+    """
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT))
+    from multi_layer_net import MLP
+    from trainer import fit
+
+    rng = np.random.default_rng(0)
+    a, b = rng.random((1024, 1024), dtype=np.float32), rng.random((1024, 1024), dtype=np.float32)
+    a @ b  # warm up the BLAS threads
+    start, repeats = time.perf_counter(), 20
+    for _ in range(repeats):
+        a @ b
+    gflops = 2 * 1024 ** 3 * repeats / (time.perf_counter() - start) / 1e9
+    x, t = rng.random((50_000, 784), dtype=np.float32), rng.integers(0, 10, 50_000)
+    history = fit(MLP(hidden_sizes=[256, 256], seed=0), (x, t), epochs=1, batch_size=128,
+                  optimizer="adam", lr=1e-3, progress=False)
+    return gflops, history.seconds
+
+
 def children_cpu_seconds():
     """CPU seconds used so far by this process's finished children (the kernels), or None."""
     try:
@@ -254,6 +308,7 @@ def main(argv=None):
                 raise SystemExit(f"{err}\n{path.name} was not written back; "
                                  "nothing after it was run.") from None
             cells = cell_seconds(nb)
+            collapse_progress(nb)
             if not args.no_write:
                 nbformat.write(nb, path)
             timings.append(seconds)
@@ -265,6 +320,10 @@ def main(argv=None):
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "numpy's default")
     print(f"total: {sum(timings):.1f} s for {len(timings)} notebooks (wall time of each kernel's "
           f"execution, {os.cpu_count()} cores, BLAS threads: {threads})")
+    gflops, epoch = calibrate()
+    print(f"calibration, measured now: float32 matrix products {gflops:.0f} GFLOP/s, "
+          f"one Net2 epoch (50,000 images, Adam, batch 128) {epoch:.1f} s; "
+          f"load average {os.getloadavg()[0]:.1f}")
     return 0
 
 
