@@ -1,7 +1,7 @@
-"""Plots for the notebooks: digits, learning curves, step losses, confusion matrices.
+"""Plots for the notebooks: digits, learning curves, step losses, confusion matrices, a sweep's curves.
 
 matplotlib only, imported lazily so that training code and tests never need a
-display. Every plotting function returns its Figure. ``mnist_utils`` re-exports them all.
+display. Every plotting function returns its Figure; ``mnist_utils`` re-exports those the notebooks call.
 Log axes are labelled in plain decimals (0.05, 0.1, 0.2) rather than matplotlib's
 default ``6×10⁻¹``, and epoch axes carry whole epochs only.
 """
@@ -208,34 +208,65 @@ def plot_confusion_matrix(t, pred, title=None):
     return fig
 
 
-def plot_metric_curves(histories, metric, x="epoch", dashed=()):
+def plot_metric_curves(histories, metric, x="epoch", dashed=(), checks=(), winner=None):
     """One metric's curve for each of many runs, e.g. every run of a sweep.
+
+    Runs in ``dashed`` (those early termination cut) are drawn dashed in red, the others
+    solid in blue; ``winner`` is drawn last, thick and black, and named in the legend; ``checks`` are dotted vertical lines (where early termination compared the
+    runs).
 
     Parameters
     ----------
-    histories : dict of name -> pandas.DataFrame
-        Each run's logged history (rows without the metric are skipped).
+    histories : dict of name -> sequence of float, or name -> pandas.DataFrame
+        A sequence holds one value per epoch (epochs 1, 2, 3, ...); a DataFrame is a run's
+        logged history, plotted against its column ``x`` (rows without the metric skipped).
     metric, x : str
-        The metric to plot, against the column ``x``.
+        The metric to plot, and the x axis (a DataFrame's column; "epoch" for sequences).
     dashed : collection of names
         Runs drawn dashed, e.g. the ones early termination stopped.
+    checks : sequence of numbers
+        Where to draw the dotted vertical lines, in ``x``'s units.
+    winner : str, optional
+        The one run drawn thick in black and named in the legend.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One axes; its lines are the runs in order (``winner`` last), then the checks.
     """
     import matplotlib.pyplot as plt
 
+    from matplotlib.lines import Line2D
+
+    if winner is not None and winner not in histories:
+        raise ValueError(f"winner={winner!r} is not one of the runs: {', '.join(map(str, histories))}")
+    curves = {}
+    for name, values in histories.items():
+        if hasattr(values, "dropna"):  # a logged history
+            rows = values.dropna(subset=[metric])
+            curves[name] = (rows[x].to_numpy(dtype=float), rows[metric].to_numpy(dtype=float))
+        else:
+            values = np.asarray(values, dtype=float)
+            curves[name] = (np.arange(1, len(values) + 1), values)
     fig, ax = plt.subplots(figsize=(7, 4))
-    for name, history in histories.items():
-        rows = history.dropna(subset=[metric])
-        ax.plot(rows[x], rows[metric], "--" if name in dashed else "-", marker="o", markersize=3,
-                alpha=0.6 if name in dashed else 0.9, label=name)
+    for name, (xs, ys) in curves.items():
+        if name != winner:
+            cut = name in dashed
+            ax.plot(xs, ys, "--" if cut else "-", marker="o", markersize=3,
+                    color="tab:red" if cut else "tab:blue", alpha=0.5)
+    if winner is not None:
+        ax.plot(*curves[winner], "-", marker="o", color="black", lw=2.5, label=f"winner: {winner}")
+    for i, at in enumerate(checks):
+        ax.axvline(at, color="0.4", ls=":", lw=1.2, label="check" if i == 0 else None)
+    handles = ax.get_legend_handles_labels()[0]
+    if any(name in dashed for name in curves):  # a legend entry for each style, not each run
+        handles += [Line2D([], [], ls="--", color="tab:red", label="cut early"),
+                    Line2D([], [], ls="-", color="tab:blue", label="trained to the end")]
     ax.set(xlabel=x, ylabel=metric)
     if x == "epoch":
         integer_ticks(ax, "x")
     ax.grid(alpha=0.3)
-    if len(histories) <= 15:
-        ax.legend(fontsize=7, ncol=2)
+    if handles:
+        ax.legend(handles=handles, fontsize=8)
     fig.tight_layout()
     return fig

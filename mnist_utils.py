@@ -5,64 +5,81 @@ notebooks use of each is re-exported below, one name per idea:
 
 - ``mnist_data``: finding, downloading and verifying MNIST; the train/validation split;
 - ``layers``, ``optimizer``, ``multi_layer_net``: the numpy network in the shape of
-  "Deep Learning from Scratch" (its layers, its optimizers, the multi-layer net);
+  "Deep Learning from Scratch" (its layers, its optimizers, the multi-layer net and
+  ``make_net``, the one function that turns a config into a network);
 - ``trainer``: the minibatch training loop and its ``History``;
-- ``mnist_plots``: digits, learning curves, confusion matrices;
+- ``mnist_plots``: digits, learning curves, confusion matrices, a sweep's curves;
 - ``wandb_helpers``: choosing the W&B mode, reading offline runs and artifacts back;
-- ``sweep_analysis``: the sweep dashboard's panels from a results table.
+- ``sweep_tables``, ``sweep_panels``, ``sweep_narrowing``, ``post_findings``: reading a
+  sweep's results table, the dashboard's panels, narrowing a search space, and the
+  original post's findings checked with one verdict rule.
 
-W&B's own API (``wandb.*``) and the sweep engine's (``local_sweeps.*``) are the lesson, so
-notebooks call them by their own names, not through this module.
+The rule for notebooks: everything they need that is not W&B's own API (``wandb.*``) or
+the sweep engine's (``local_sweeps.*``) comes through this module; those two are the
+lesson, so notebooks call them by their own names. ``tests/test_notebook_imports.py``
+holds every notebook to it, and checks that each name below is used by one.
 """
 
-from layers import Affine, Dropout, Relu, SoftmaxWithLoss, cross_entropy_error, softmax
-from mnist_data import MnistDataError, load_mnist, load_splits, train_val_split
+from layers import Relu, softmax
+from mnist_data import load_mnist, load_splits, train_val_split
 from mnist_plots import (
     confusion_matrix,
     plot_confusion_matrix,
     plot_digits,
     plot_learning_curves,
+    plot_metric_curves,
     plot_step_losses,
 )
 from multi_layer_net import (
     MLP,
-    NETWORKS,
     evaluate,
+    hidden_sizes,
     load_model,
     make_net,
     predict_labels,
     save_model,
 )
-from optimizer import OPTIMIZERS, SGD, AdaGrad, Adam, Momentum, RMSprop, get_optimizer
-from sweep_analysis import (
+from optimizer import Adam
+from post_findings import MIN_PER_SIDE, compare_pair, cut_cost, post_findings, rank_trend
+from sweep_narrowing import narrow_for_bayes
+from sweep_panels import (
+    parameter_importance,
+    plot_metric_over_time,
+    plot_metric_vs_lr,
+    plot_metric_vs_params,
+    plot_parallel_coordinates,
+    plot_parameter_importance,
+)
+from sweep_tables import (
     best_runs,
     compare_groups,
     param_columns,
-    parameter_importance,
-    plot_metric_over_time,
-    plot_metric_vs_params,
-    plot_parameter_importance,
     shared_traits,
+    sweep_line,
     weak_runs,
+    without_unused_layer,
 )
-from trainer import History, fit
+from trainer import fit
 from wandb_helpers import list_offline_runs, logged_runs, read_offline_artifact, setup_wandb
 
 __all__ = [
     # data
-    "MnistDataError", "load_mnist", "train_val_split", "load_splits",
-    # the network: layers, optimizers, the multi-layer net, training
-    "Affine", "Relu", "Dropout", "softmax", "cross_entropy_error", "SoftmaxWithLoss",
-    "SGD", "Momentum", "AdaGrad", "RMSprop", "Adam", "OPTIMIZERS", "get_optimizer",
-    "MLP", "NETWORKS", "make_net", "save_model", "load_model", "evaluate", "predict_labels",
-    "History", "fit",
+    "load_mnist", "train_val_split", "load_splits",
+    # the network: two of its printed pieces, the multi-layer net, building it from a config, training
+    "Relu", "softmax", "Adam",
+    "MLP", "make_net", "hidden_sizes", "save_model", "load_model", "evaluate", "predict_labels",
+    "fit",
     # plotting
     "confusion_matrix", "plot_confusion_matrix", "plot_digits", "plot_learning_curves",
-    "plot_step_losses",
+    "plot_step_losses", "plot_metric_curves",
     # W&B: the mode, reading runs and artifacts back
     "setup_wandb", "logged_runs", "list_offline_runs", "read_offline_artifact",
-    # reading a sweep
-    "best_runs", "compare_groups", "param_columns", "parameter_importance",
-    "plot_metric_over_time", "plot_metric_vs_params", "plot_parameter_importance",
-    "shared_traits", "weak_runs",
+    # reading a sweep's table
+    "sweep_line", "param_columns", "weak_runs", "shared_traits", "compare_groups", "best_runs",
+    "without_unused_layer",
+    # the dashboard's panels
+    "parameter_importance", "plot_parameter_importance", "plot_parallel_coordinates",
+    "plot_metric_vs_params", "plot_metric_vs_lr", "plot_metric_over_time",
+    # the post's findings, and narrowing the space
+    "MIN_PER_SIDE", "rank_trend", "compare_pair", "post_findings", "cut_cost", "narrow_for_bayes",
 ]

@@ -2,7 +2,8 @@
 
 ``MLP`` stacks the layers of ``layers.py``: (Affine -> ReLU) per hidden layer, then
 Affine -> softmax with the cross-entropy loss. Net1 and Net2, the original material's
-names, are MLPs with one and two hidden layers. Beside it: running a network on data
+names, are MLPs with one and two hidden layers; ``make_net`` builds either from a config
+(``network``, ``hidden_size1``, ``hidden_size2``). Beside it: running a network on data
 (``evaluate``, ``predict_labels``) and saving one to a file and back.
 """
 
@@ -123,26 +124,62 @@ class MLP:
         return grads
 
 
-def make_net(network="Net2", hidden_size=256, *, weight_decay=0.0, dropout=0.0, seed=0):
-    """Build the original material's Net1 (one hidden layer) or Net2 (two).
+HIDDEN_SIZES = ("hidden_size1", "hidden_size2")  # the config keys of the hidden layers' widths
+
+
+def hidden_sizes(config):
+    """The hidden layers' widths a config's network has: what ``make_net`` builds.
+
+    Net1 has one hidden layer, so a Net1 config's ``hidden_size2`` (a sweep draws one for
+    every run) is not used; Net2 has two.
 
     Parameters
     ----------
-    network : {"Net1", "Net2"}
-    hidden_size : int
-        Width of the hidden layer (of both, for Net2). For layers of different widths,
-        build ``MLP(hidden_sizes=[...])`` directly, as the sweep's ``train()`` does.
-    weight_decay, dropout, seed
-        As for ``MLP``.
+    config : mapping
+        ``network`` (``"Net1"`` or ``"Net2"``) and ``hidden_size1``, plus ``hidden_size2``
+        for Net2. A ``wandb.config``, a dict or a row of a sweep's results table.
+
+    Returns
+    -------
+    list of int
+        ``[hidden_size1]`` for Net1, ``[hidden_size1, hidden_size2]`` for Net2.
+    """
+    network = config["network"] if "network" in config else None
+    if network not in NETWORKS:
+        raise ValueError(f"config['network'] must be one of {sorted(NETWORKS)}, got {network!r}")
+    keys = HIDDEN_SIZES[:NETWORKS[network]]
+    missing = [key for key in keys if key not in config]
+    if missing:
+        raise ValueError(f"a {network} config needs {' and '.join(keys)}; it has no {', '.join(missing)}")
+    sizes = []
+    for key in keys:
+        value = config[key]
+        # A table column holding NaN elsewhere stores ints as floats (128.0): still a width.
+        if isinstance(value, bool) or not (isinstance(value, (int, np.integer))
+                                           or (isinstance(value, (float, np.floating))
+                                               and float(value).is_integer())):
+            raise ValueError(f"config[{key!r}] must be a whole number of units, got {value!r}")
+        sizes.append(int(value))
+    return sizes
+
+
+def make_net(config):
+    """Build the network a config describes: the one place a config becomes a network.
+
+    Parameters
+    ----------
+    config : mapping
+        ``network``, ``hidden_size1`` and (Net2) ``hidden_size2``, read by ``hidden_sizes``;
+        optionally ``weight_decay``, ``dropout`` and ``seed`` (default 0), as for ``MLP``.
+        Other keys (``optimizer``, ``lr``, ...) are the training's, not the network's.
+        A ``wandb.config`` works as it is.
 
     Returns
     -------
     MLP
     """
-    if network not in NETWORKS:
-        raise ValueError(f"network must be one of {sorted(NETWORKS)}, got {network!r}")
-    hidden_sizes = [int(hidden_size)] * NETWORKS[network]
-    return MLP(hidden_sizes=hidden_sizes, weight_decay=weight_decay, dropout=dropout, seed=seed)
+    return MLP(hidden_sizes=hidden_sizes(config), weight_decay=config.get("weight_decay", 0.0),
+               dropout=config.get("dropout", 0.0), seed=config.get("seed", 0))
 
 
 def save_model(net, path):

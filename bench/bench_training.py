@@ -49,6 +49,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import mnist_utils as mu  # noqa: E402
+from layers import Affine, Relu  # noqa: E402  (the printed classes; mu re-exports only what notebooks use)
 
 try:
     import torch
@@ -125,8 +126,8 @@ def matmul_seconds(shapes, steps=30):
 
 def book_layers(net):
     """The same network running the printed ``Affine`` and ``Relu`` instead of the MLP's stand-ins."""
-    net.layers = [mu.Affine(layer.W, layer.b) if isinstance(layer, mu.Affine)
-                  else mu.Relu() if isinstance(layer, mu.Relu) else layer for layer in net.layers]
+    net.layers = [Affine(layer.W, layer.b) if isinstance(layer, Affine)
+                  else Relu() if isinstance(layer, Relu) else layer for layer in net.layers]
     return net
 
 

@@ -21,9 +21,9 @@ del x_train, t_train
 def train(config=None):
     with wandb.init(config=config) as run:
         cfg = wandb.config  # this run's values, chosen by the sweep
-        # Net1 has one hidden layer, Net2 two: Net1 runs draw a hidden_size2 and ignore it.
-        hidden_sizes = [cfg.hidden_size1, cfg.hidden_size2][:mu.NETWORKS[cfg.network]]
-        net = mu.MLP(hidden_sizes=hidden_sizes, seed=cfg.get("seed", 0))
+        # network, hidden_size1, hidden_size2, seed: Net1 has one hidden layer, so make_net
+        # ignores the hidden_size2 a Net1 run draws.
+        net = mu.make_net(cfg)
         history = mu.fit(net, train_set, val_set, epochs=cfg.epochs, batch_size=cfg.batch_size,
                          optimizer=cfg.optimizer, lr=cfg.lr, seed=cfg.get("seed", 0),
                          on_epoch_end=wandb.log, progress=False)

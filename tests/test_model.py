@@ -1,4 +1,4 @@
-"""Unit tests of the numpy network: gradients, optimizers, the training loop, the module's imports."""
+"""Unit tests of the numpy network: gradients, optimizers, building it from a config, the training loop."""
 
 import os
 import subprocess
@@ -6,10 +6,18 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import layers
-import mnist_utils as mu
+from layers import Affine, Dropout, Relu, SoftmaxWithLoss
+from multi_layer_net import MLP, evaluate, hidden_sizes, load_model, make_net, save_model
+from optimizer import OPTIMIZERS, Adam, get_optimizer
+from trainer import fit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import bench_layers  # noqa: E402  (the stand-ins' variants, as bench/bench_layers.py times them)
+import bench_training  # noqa: E402
 
 
 def rel_error(a, b):
@@ -40,12 +48,12 @@ def test_affine_gradients(rng):
     W = rng.standard_normal((5, 3))
     b = rng.standard_normal(3)
     dout = rng.standard_normal((4, 3))
-    layer = mu.Affine(W, b)
+    layer = Affine(W, b)
     layer.forward(x)
     dx = layer.backward(dout)
-    assert rel_error(dx, numerical(lambda v: mu.Affine(W, b).forward(v), x, dout)) < 1e-7
-    assert rel_error(layer.dW, numerical(lambda v: mu.Affine(v, b).forward(x), W.copy(), dout)) < 1e-7
-    assert rel_error(layer.db, numerical(lambda v: mu.Affine(W, v).forward(x), b.copy(), dout)) < 1e-7
+    assert rel_error(dx, numerical(lambda v: Affine(W, b).forward(v), x, dout)) < 1e-7
+    assert rel_error(layer.dW, numerical(lambda v: Affine(v, b).forward(x), W.copy(), dout)) < 1e-7
+    assert rel_error(layer.db, numerical(lambda v: Affine(W, v).forward(x), b.copy(), dout)) < 1e-7
 
 
 def test_relu_gradient(rng):
@@ -53,24 +61,24 @@ def test_relu_gradient(rng):
     x = rng.standard_normal((6, 7))
     x[np.abs(x) < 0.05] = 0.5
     dout = rng.standard_normal((6, 7))
-    layer = mu.Relu()
+    layer = Relu()
     layer.forward(x.copy())
     dx = layer.backward(dout.copy())
-    assert rel_error(dx, numerical(lambda v: mu.Relu().forward(v), x, dout)) < 1e-7
+    assert rel_error(dx, numerical(lambda v: Relu().forward(v), x, dout)) < 1e-7
 
 
 def test_relu_forward_values():
-    out = mu.Relu().forward(np.array([[-2.0, 0.0, 3.0]]))
+    out = Relu().forward(np.array([[-2.0, 0.0, 3.0]]))
     np.testing.assert_array_equal(out, [[0.0, 0.0, 3.0]])
 
 
 def test_softmax_with_loss_gradient(rng):
     x = rng.standard_normal((5, 10))
     t = rng.integers(0, 10, size=5)
-    layer = mu.SoftmaxWithLoss()
+    layer = SoftmaxWithLoss()
     layer.forward(x, t)
     dx = layer.backward()
-    num = numerical(lambda v: np.array(mu.SoftmaxWithLoss().forward(v, t)), x, np.array(1.0))
+    num = numerical(lambda v: np.array(SoftmaxWithLoss().forward(v, t)), x, np.array(1.0))
     # Not tighter: the loss takes log(y + 1e-7), which shifts the gradient by ~1e-6.
     assert rel_error(dx, num) < 1e-5
 
@@ -78,15 +86,15 @@ def test_softmax_with_loss_gradient(rng):
 def test_softmax_loss_matches_definition():
     x = np.array([[1.0, 2.0, 3.0]])
     p = np.exp(x) / np.exp(x).sum()
-    assert mu.SoftmaxWithLoss().forward(x, np.array([2])) == pytest.approx(-np.log(p[0, 2]), rel=1e-6)
+    assert SoftmaxWithLoss().forward(x, np.array([2])) == pytest.approx(-np.log(p[0, 2]), rel=1e-6)
     # One-hot labels give the same loss as class indices.
-    assert mu.SoftmaxWithLoss().forward(x, np.array([[0, 0, 1]])) == pytest.approx(-np.log(p[0, 2]), rel=1e-6)
+    assert SoftmaxWithLoss().forward(x, np.array([[0, 0, 1]])) == pytest.approx(-np.log(p[0, 2]), rel=1e-6)
 
 
 @pytest.mark.parametrize("hidden_sizes", [[6], [6, 5], [6, 5, 4]])
 @pytest.mark.parametrize("weight_decay", [0.0, 0.1])
 def test_mlp_gradient_check(hidden_sizes, weight_decay):
-    net = mu.MLP(input_size=8, hidden_sizes=hidden_sizes, output_size=3,
+    net = MLP(input_size=8, hidden_sizes=hidden_sizes, output_size=3,
                  weight_decay=weight_decay, seed=1, dtype=np.float64)
     rng = np.random.default_rng(0)
     # Non-zero biases so a wrong db would show.
@@ -103,9 +111,9 @@ def test_mlp_gradient_check(hidden_sizes, weight_decay):
 
 
 def test_mlp_shapes_dtype_and_seed():
-    a = mu.MLP(hidden_sizes=[32, 16], seed=3)
-    b = mu.MLP(hidden_sizes=[32, 16], seed=3)
-    c = mu.MLP(hidden_sizes=[32, 16], seed=4)
+    a = MLP(hidden_sizes=[32, 16], seed=3)
+    b = MLP(hidden_sizes=[32, 16], seed=3)
+    c = MLP(hidden_sizes=[32, 16], seed=4)
     assert [a.params[k].shape for k in ("W1", "W2", "W3")] == [(784, 32), (32, 16), (16, 10)]
     assert all(p.dtype == np.float32 for p in a.params.values())
     np.testing.assert_array_equal(a.params["W1"], b.params["W1"])
@@ -114,20 +122,46 @@ def test_mlp_shapes_dtype_and_seed():
     assert a.params["W1"].std() == pytest.approx(np.sqrt(2 / 784), rel=0.05)
 
 
-def test_make_net_builds_net1_and_net2():
-    assert mu.make_net("Net1", 50).hidden_sizes == [50]
-    assert mu.make_net("Net2", 50).hidden_sizes == [50, 50]
-    assert mu.make_net("Net2", 50).params["W3"].shape == (50, 10)
-    with pytest.raises(ValueError, match="network must be one of"):
-        mu.make_net("Net3", 50)
-    with pytest.raises(TypeError):  # weight decay and the rest are named, never a third width
-        mu.make_net("Net2", 50, 20)
+def test_make_net_builds_the_network_a_config_describes():
+    # Net1 has one hidden layer: the hidden_size2 a sweep draws for it is not built.
+    net1 = make_net({"network": "Net1", "hidden_size1": 50, "hidden_size2": 20, "optimizer": "sgd"})
+    assert net1.hidden_sizes == [50] and set(net1.params) == {"W1", "b1", "W2", "b2"}
+    config = {"network": "Net2", "hidden_size1": 50, "hidden_size2": 20, "seed": 3,
+              "weight_decay": 0.1, "dropout": 0.2}
+    net2 = make_net(config)
+    assert net2.hidden_sizes == [50, 20] and net2.params["W3"].shape == (20, 10)
+    assert (net2.weight_decay, net2.dropout) == (0.1, 0.2)
+    # The config's seed is the network's: the same config builds the same weights.
+    np.testing.assert_array_equal(net2.params["W1"], MLP(hidden_sizes=[50, 20], seed=3).params["W1"])
+    assert not np.array_equal(net2.params["W1"], make_net({**config, "seed": 4}).params["W1"])
+    np.testing.assert_array_equal(make_net({"network": "Net1", "hidden_size1": 8}).params["W1"],
+                                  MLP(hidden_sizes=[8], seed=0).params["W1"])  # no seed: 0
+
+
+def test_hidden_sizes_reads_a_results_table_row():
+    # A row of a results table holds numpy numbers, and widths as floats in a column with NaN.
+    row = pd.Series({"network": "Net2", "hidden_size1": np.int64(64), "hidden_size2": 32.0})
+    assert hidden_sizes(row) == [64, 32] and all(type(h) is int for h in hidden_sizes(row))
+    assert hidden_sizes(pd.Series({"network": "Net1", "hidden_size1": 64.0, "hidden_size2": np.nan})) == [64]
+
+
+@pytest.mark.parametrize("config, match", [
+    ({"network": "Net3", "hidden_size1": 8}, r"network'\] must be one of \['Net1', 'Net2'\], got 'Net3'"),
+    ({"hidden_size1": 8}, "got None"),
+    ({"network": "Net2", "hidden_size1": 8}, "needs hidden_size1 and hidden_size2; it has no hidden_size2"),
+    ({"network": "Net1", "hidden_size1": 8.5}, "hidden_size1.*whole number of units, got 8.5"),
+    ({"network": "Net1", "hidden_size1": True}, "whole number"),
+    ({"network": "Net1", "hidden_size1": "64"}, "whole number"),
+])
+def test_make_net_names_what_is_wrong_with_a_config(config, match):
+    with pytest.raises(ValueError, match=match):
+        make_net(config)
 
 
 @pytest.mark.parametrize("bad", [[], [0], [10, -1], ["a"]])
 def test_mlp_rejects_bad_hidden_sizes(bad):
     with pytest.raises(ValueError, match="hidden_sizes"):
-        mu.MLP(hidden_sizes=bad)
+        MLP(hidden_sizes=bad)
 
 
 def quadratic_steps(optimizer, steps=300):
@@ -141,22 +175,22 @@ def quadratic_steps(optimizer, steps=300):
 @pytest.mark.parametrize("name,lr", [("sgd", 0.1), ("momentum", 0.05), ("adagrad", 0.9),
                                      ("rmsprop", 0.05), ("adam", 0.1)])
 def test_optimizers_minimise_a_quadratic(name, lr):
-    np.testing.assert_allclose(quadratic_steps(mu.get_optimizer(name, lr)), 3.0, atol=0.05)
+    np.testing.assert_allclose(quadratic_steps(get_optimizer(name, lr)), 3.0, atol=0.05)
 
 
 def test_adam_first_step_is_lr_times_sign():
     # With bias correction, Adam's first step is lr * g / |g| whatever the gradient's scale.
     params = {"W1": np.zeros(3)}
-    mu.Adam(lr=0.01).update(params, {"W1": np.array([5.0, -0.2, 1e-2])})
+    Adam(lr=0.01).update(params, {"W1": np.array([5.0, -0.2, 1e-2])})
     np.testing.assert_allclose(params["W1"], [-0.01, 0.01, -0.01], rtol=1e-3)
 
 
 def test_get_optimizer_errors_name_allowed_values():
     with pytest.raises(ValueError, match="adam"):
-        mu.get_optimizer("adamw", 0.01)
+        get_optimizer("adamw", 0.01)
     with pytest.raises(ValueError, match="lr"):
-        mu.get_optimizer("sgd", -1)
-    assert isinstance(mu.get_optimizer("Adam", 0.01), mu.Adam)
+        get_optimizer("sgd", -1)
+    assert isinstance(get_optimizer("Adam", 0.01), Adam)
 
 
 def toy_data(n=600, seed=0):
@@ -170,10 +204,10 @@ def toy_data(n=600, seed=0):
 
 def test_fit_learns_and_reports_every_epoch():
     x, t = toy_data()
-    net = mu.MLP(input_size=20, hidden_sizes=[16], output_size=3, seed=0)
+    net = MLP(input_size=20, hidden_sizes=[16], output_size=3, seed=0)
     seen = []
     steps = []
-    history = mu.fit(net, (x[:500], t[:500]), (x[500:], t[500:]), epochs=4, batch_size=50,
+    history = fit(net, (x[:500], t[:500]), (x[500:], t[500:]), epochs=4, batch_size=50,
                      optimizer="adam", lr=0.01, on_epoch_end=seen.append,
                      on_step_end=steps.append, progress=False)
     assert history.status == "completed"
@@ -183,7 +217,7 @@ def test_fit_learns_and_reports_every_epoch():
     assert history["val_acc"][-1] > 0.9
     assert history["train_loss"][-1] < history["train_loss"][0]
     # val metrics really are the network's on the validation data.
-    loss, acc = mu.evaluate(net, x[500:], t[500:])
+    loss, acc = evaluate(net, x[500:], t[500:])
     assert history.last["val_acc"] == pytest.approx(acc)
     assert history.last["val_loss"] == pytest.approx(loss, rel=1e-5)
 
@@ -192,16 +226,16 @@ def test_fit_is_reproducible_from_seed():
     x, t = toy_data()
     runs = []
     for _ in range(2):
-        net = mu.MLP(input_size=20, hidden_sizes=[8], output_size=3, seed=5)
-        runs.append(mu.fit(net, (x, t), epochs=2, batch_size=32, optimizer="sgd", lr=0.1,
+        net = MLP(input_size=20, hidden_sizes=[8], output_size=3, seed=5)
+        runs.append(fit(net, (x, t), epochs=2, batch_size=32, optimizer="sgd", lr=0.1,
                            seed=7, progress=False)["train_loss"])
     np.testing.assert_array_equal(runs[0], runs[1])
 
 
 def test_fit_stops_cleanly_when_diverging(capsys):
     x, t = toy_data()
-    net = mu.MLP(input_size=20, hidden_sizes=[16], output_size=3, seed=0)
-    history = mu.fit(net, (x, t), epochs=5, batch_size=50, optimizer="sgd", lr=1e6, progress=False)
+    net = MLP(input_size=20, hidden_sizes=[16], output_size=3, seed=0)
+    history = fit(net, (x, t), epochs=5, batch_size=50, optimizer="sgd", lr=1e6, progress=False)
     assert history.status == "diverged"
     assert "smaller learning rate" in history.message
     assert len(history) < 5
@@ -213,17 +247,17 @@ def test_fit_stops_cleanly_when_diverging(capsys):
                                           ({"optimizer": "lbfgs"}, "optimizer")])
 def test_fit_rejects_bad_arguments_before_training(kwargs, match):
     x, t = toy_data()
-    net = mu.MLP(input_size=20, hidden_sizes=[4], output_size=3)
+    net = MLP(input_size=20, hidden_sizes=[4], output_size=3)
     before = net.params["W1"].copy()
     with pytest.raises(ValueError, match=match):
-        mu.fit(net, (x, t), progress=False, **kwargs)
+        fit(net, (x, t), progress=False, **kwargs)
     np.testing.assert_array_equal(net.params["W1"], before)
 
 
 def test_dropout_gradient_with_its_mask_fixed(rng):
     x = rng.standard_normal((6, 9))
     dout = rng.standard_normal((6, 9))
-    layer = mu.Dropout(0.4, np.random.default_rng(0))
+    layer = Dropout(0.4, np.random.default_rng(0))
     out = layer.forward(x, train=True)
     mask = layer.mask.copy()
     dx = layer.backward(dout)
@@ -235,21 +269,21 @@ def test_dropout_gradient_with_its_mask_fixed(rng):
 
 
 def test_dropout_is_off_for_prediction_and_drops_its_share_in_training():
-    net = mu.MLP(input_size=20, hidden_sizes=[400], output_size=3, dropout=0.3, seed=0)
+    net = MLP(input_size=20, hidden_sizes=[400], output_size=3, dropout=0.3, seed=0)
     x = np.random.default_rng(1).standard_normal((50, 20)).astype(np.float32)
     np.testing.assert_array_equal(net.predict(x), net.predict(x))  # deterministic without train=True
     net.predict(x, train=True)
-    dropout = next(layer for layer in net.layers if isinstance(layer, mu.Dropout))
+    dropout = next(layer for layer in net.layers if isinstance(layer, Dropout))
     assert (dropout.mask == 0).mean() == pytest.approx(0.3, abs=0.02)
     with pytest.raises(ValueError, match="dropout"):
-        mu.MLP(dropout=1.0)
+        MLP(dropout=1.0)
 
 
 def test_save_and_load_model_round_trip(tmp_path):
-    net = mu.MLP(input_size=20, hidden_sizes=[8, 6], output_size=3, seed=2)
+    net = MLP(input_size=20, hidden_sizes=[8, 6], output_size=3, seed=2)
     x, _ = toy_data(n=10)
-    path = mu.save_model(net, tmp_path / "model.npz")
-    loaded = mu.load_model(path)
+    path = save_model(net, tmp_path / "model.npz")
+    loaded = load_model(path)
     assert loaded.hidden_sizes == [8, 6]
     np.testing.assert_array_equal(loaded.predict(x), net.predict(x))
 
@@ -258,20 +292,20 @@ def test_load_model_rejects_a_file_that_is_not_a_saved_mlp(tmp_path):
     path = tmp_path / "other.npz"
     np.savez(path, hidden_sizes=np.array([4]), W1=np.zeros((3, 4)))
     with pytest.raises(ValueError, match="not a saved MLP"):
-        mu.load_model(path)
+        load_model(path)
 
 
 # --------------------------------------------------------------------------
-# Layers leave their callers' arrays alone; the MLP's stand-ins match the book's layers
+# Layers leave their callers' arrays alone; the MLP's stand-ins compute what the printed classes do
 # --------------------------------------------------------------------------
 
 
 def layer_cases(rng):
     """(name, layer, forward input, dout) for every layer that maps an array to an array."""
     W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
-    return [("Affine", mu.Affine(W, b), rng.standard_normal((4, 5)), rng.standard_normal((4, 3))),
-            ("Relu", mu.Relu(), rng.standard_normal((4, 5)), rng.standard_normal((4, 5))),
-            ("Dropout", mu.Dropout(0.5, np.random.default_rng(0)), rng.standard_normal((4, 5)),
+    return [("Affine", Affine(W, b), rng.standard_normal((4, 5)), rng.standard_normal((4, 3))),
+            ("Relu", Relu(), rng.standard_normal((4, 5)), rng.standard_normal((4, 5))),
+            ("Dropout", Dropout(0.5, np.random.default_rng(0)), rng.standard_normal((4, 5)),
              rng.standard_normal((4, 5))),
             ("MLP's first Affine", layers.InputAffine(W, b), rng.standard_normal((4, 5)),
              rng.standard_normal((4, 3))),
@@ -282,7 +316,7 @@ def layer_cases(rng):
 def test_layers_never_change_their_callers_arrays(case, rng):
     name, layer, x, dout = layer_cases(rng)[case]
     x_before, dout_before = x.copy(), dout.copy()
-    if isinstance(layer, mu.Dropout):  # prediction mode first: it passes x through
+    if isinstance(layer, Dropout):  # prediction mode first: it passes x through
         layer.forward(x, train=False)[...] = 123.0
         np.testing.assert_array_equal(x, x_before, err_msg=f"{name}.forward returned its input")
         out = layer.forward(x, train=True)
@@ -301,7 +335,7 @@ def test_layers_never_change_their_callers_arrays(case, rng):
 def test_softmax_with_loss_never_changes_scores_or_labels(rng):
     x, t = rng.standard_normal((5, 10)), rng.integers(0, 10, size=5)
     x_before, t_before = x.copy(), t.copy()
-    layer = mu.SoftmaxWithLoss()
+    layer = SoftmaxWithLoss()
     layer.forward(x, t)
     layer.backward()[...] = 123.0
     np.testing.assert_array_equal(x, x_before)
@@ -310,7 +344,7 @@ def test_softmax_with_loss_never_changes_scores_or_labels(rng):
 
 
 def test_training_step_leaves_the_batch_unchanged():
-    net = mu.MLP(input_size=20, hidden_sizes=[16, 8], output_size=3, seed=0, dropout=0.2)
+    net = MLP(input_size=20, hidden_sizes=[16, 8], output_size=3, seed=0, dropout=0.2)
     x, t = toy_data(n=50)
     x_before = x.copy()
     net.gradient(x, t)
@@ -321,7 +355,7 @@ def test_mlp_relu_stand_in_matches_the_book_relu(rng):
     x = rng.standard_normal((6, 7)).astype(np.float32)
     x[0, :3] = 0.0  # the kink: both layers pass nothing back through an input of exactly 0
     dout = rng.standard_normal((6, 7)).astype(np.float32)
-    book, fast = mu.Relu(), layers.MaskRelu()
+    book, fast = Relu(), layers.MaskRelu()
     np.testing.assert_array_equal(fast.forward(x), book.forward(x))
     np.testing.assert_array_equal(fast.mask, book.mask)  # the same meaning: True where zeroed
     np.testing.assert_array_equal(fast.backward(dout), book.backward(dout))
@@ -331,7 +365,7 @@ def test_mlp_relu_stand_in_matches_the_book_relu(rng):
 def test_mlp_input_affine_matches_the_book_affine_but_skips_dx(rng):
     W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
     x, dout = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
-    book, first = mu.Affine(W, b), layers.InputAffine(W, b)
+    book, first = Affine(W, b), layers.InputAffine(W, b)
     np.testing.assert_allclose(first.forward(x), book.forward(x), rtol=1e-12)
     book.backward(dout)
     assert first.backward(dout) is None  # nothing uses the gradient w.r.t. the images
@@ -339,23 +373,45 @@ def test_mlp_input_affine_matches_the_book_affine_but_skips_dx(rng):
     np.testing.assert_allclose(first.db, book.db, rtol=1e-12)
 
 
-def test_mlp_gradients_equal_those_of_the_book_layers():
-    """The MLP's stand-ins change speed, not results: swap in the printed classes, same gradients."""
+def test_mlp_computes_what_the_printed_classes_compute():
+    """The MLP's stand-ins change speed, not results: with the printed classes in their place
+    (``bench_training.book_layers``, what the benches time as "the book's code"), the same
+    weights give the same scores, loss and gradients."""
     shape = {"input_size": 8, "hidden_sizes": [6, 5], "output_size": 3, "weight_decay": 0.1, "seed": 1}
-    net = mu.MLP(**shape, dtype=np.float64)
+    net = MLP(**shape, dtype=np.float64)
     x = np.random.default_rng(0).standard_normal((7, 8))
     t = np.arange(7) % 3
+    book = bench_training.book_layers(MLP(**shape, dtype=np.float64))
+    assert [type(layer) for layer in book.layers] == [Affine, Relu] * 2 + [Affine]
+    assert all(layer.W is book.params[f"W{i}"] for i, layer in enumerate(book.affine_layers, start=1))
+    np.testing.assert_allclose(book.predict(x), net.predict(x), rtol=1e-12)
     loss, grads = net.gradient(x, t)
-    book = mu.MLP(**shape, dtype=np.float64)
-    book.layers = [mu.Affine(layer.W, layer.b) if isinstance(layer, mu.Affine) else mu.Relu()
-                   for layer in book.layers]
     book_loss, book_grads = book.gradient(x, t)
     assert loss == pytest.approx(book_loss, rel=1e-12)
     for key in grads:
         np.testing.assert_allclose(grads[key], book_grads[key], rtol=1e-10, err_msg=key)
 
 
-@pytest.mark.parametrize("name", sorted(mu.OPTIMIZERS))
+@pytest.mark.parametrize("name", list(bench_layers.VARIANTS)[1:])
+def test_each_layer_variant_puts_back_one_book_form_and_computes_the_same(name):
+    x = np.random.default_rng(0).random((6, 784), dtype=np.float32)
+    t = np.arange(6) % 10
+    built = MLP(hidden_sizes=[12, 8], seed=0)
+    variant = bench_layers.VARIANTS[name](MLP(hidden_sizes=[12, 8], seed=0))
+    changed = [(type(a), type(b)) for a, b in zip(built.layers, variant.layers, strict=True)
+               if type(a) is not type(b)]
+    assert changed, f"{name} runs the MLP as built"
+    kinds = {Relu if issubclass(a, Relu) else Affine for a, _ in changed}
+    assert len(kinds) == 1, f"{name} changes both the Affine and the Relu layers: {changed}"
+    if "dx" in name:
+        assert changed == [(layers.InputAffine, Affine)]
+    _, expected = built.gradient(x, t)
+    _, grads = variant.gradient(x, t)
+    for key in expected:
+        np.testing.assert_allclose(grads[key], expected[key], rtol=1e-5, atol=1e-7, err_msg=key)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_optimizers_update_params_in_place_and_leave_grads_alone(name):
     rng = np.random.default_rng(0)
     params = {"W1": rng.standard_normal((3, 2)).astype(np.float32), "b1": np.zeros(2, dtype=np.float32)}
@@ -363,7 +419,7 @@ def test_optimizers_update_params_in_place_and_leave_grads_alone(name):
     grads = {key: rng.standard_normal(p.shape).astype(np.float32) for key, p in params.items()}
     grads_before = {key: g.copy() for key, g in grads.items()}
     before = {key: p.copy() for key, p in params.items()}
-    opt = mu.get_optimizer(name, 0.1)
+    opt = get_optimizer(name, 0.1)
     for _ in range(2):
         opt.update(params, grads)
     for key in params:
@@ -379,7 +435,7 @@ def test_adam_matches_its_definition_over_several_steps():
     lr, beta1, beta2, eps = 0.01, 0.9, 0.999, 1e-7
     p = rng.standard_normal(5)
     params = {"W1": p.copy()}
-    opt = mu.Adam(lr=lr, beta1=beta1, beta2=beta2)
+    opt = Adam(lr=lr, beta1=beta1, beta2=beta2)
     m = v = np.zeros(5)
     for step in range(1, 6):
         g = rng.standard_normal(5)
@@ -399,11 +455,11 @@ def test_train_loss_and_val_loss_agree_with_weight_decay():
     """On the same data, with weights that barely move, both losses must be the same number:
     the cross-entropy, without the penalty (which is large here, so including it would show)."""
     x, t = toy_data(n=200)
-    net = mu.MLP(input_size=20, hidden_sizes=[16], output_size=3, weight_decay=1.0, seed=0)
+    net = MLP(input_size=20, hidden_sizes=[16], output_size=3, weight_decay=1.0, seed=0)
     assert net.penalty() > 1.0
-    cross_entropy_before, _ = mu.evaluate(net, x, t)
+    cross_entropy_before, _ = evaluate(net, x, t)
     steps = []
-    history = mu.fit(net, (x, t), (x, t), epochs=1, batch_size=len(x), optimizer="sgd", lr=1e-9,
+    history = fit(net, (x, t), (x, t), epochs=1, batch_size=len(x), optimizer="sgd", lr=1e-9,
                      on_step_end=steps.append, progress=False)
     assert history.last["train_loss"] == pytest.approx(cross_entropy_before, rel=1e-5)
     assert history.last["val_loss"] == pytest.approx(history.last["train_loss"], rel=1e-5)
@@ -412,12 +468,12 @@ def test_train_loss_and_val_loss_agree_with_weight_decay():
 
 def test_evaluate_loss_does_not_depend_on_weight_decay():
     x, t = toy_data(n=100)
-    nets = [mu.MLP(input_size=20, hidden_sizes=[8], output_size=3, weight_decay=wd, seed=0)
+    nets = [MLP(input_size=20, hidden_sizes=[8], output_size=3, weight_decay=wd, seed=0)
             for wd in (0.0, 0.5)]
-    losses = [mu.evaluate(net, x, t)[0] for net in nets]
+    losses = [evaluate(net, x, t)[0] for net in nets]
     assert losses[0] == losses[1]
     # ... while the loss training minimises does include the penalty
-    net = mu.MLP(input_size=20, hidden_sizes=[8], output_size=3, weight_decay=0.5, seed=0)
+    net = MLP(input_size=20, hidden_sizes=[8], output_size=3, weight_decay=0.5, seed=0)
     assert net.loss(x, t) == pytest.approx(losses[0] + net.penalty(), rel=1e-6)
     assert net.penalty() == pytest.approx(0.25 * sum(float((net.params[k].astype(np.float64) ** 2).sum())
                                                      for k in ("W1", "W2")), rel=1e-6)
@@ -439,11 +495,3 @@ def test_the_model_modules_load_no_wandb_optuna_pandas_yaml_plots_or_tqdm():
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(root)})
     assert out.stdout.strip() == "[]", out.stdout
-
-
-def test_every_exported_name_resolves():
-    missing = [name for name in mu.__all__ if getattr(mu, name, None) is None]
-    assert not missing
-    assert len(set(mu.__all__)) == len(mu.__all__)
-    with pytest.raises(AttributeError, match="no_such_name"):
-        mu.no_such_name  # noqa: B018
