@@ -15,6 +15,7 @@ node ids and rewrites nothing.
 """
 
 import os
+import socket
 
 import optuna
 import pytest
@@ -74,3 +75,33 @@ def offline_sweep_folder(monkeypatch, tmp_path):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     yield tmp_path
     optuna.logging.set_verbosity(verbosity)
+
+
+@pytest.fixture
+def clean_env(tmp_path, monkeypatch):
+    """No W&B variables, HOME and cwd in tmp_path, and a fresh W&B singleton (tests/test_wandb_*.py)."""
+    import wandb  # here, not at the top: most tests never load W&B
+    for name in ["WANDB_MODE", "WANDB_DIR", "WANDB_PROJECT", "WANDB_API_KEY", "NETRC",
+                 wandb_internals.SAVE_REQUIREMENTS_ENV]:
+        monkeypatch.setenv(name, "")  # so that monkeypatch also undoes setup_wandb's writes
+        monkeypatch.delenv(name)
+    for name in [k for k in os.environ if k.startswith("WANDB_")]:
+        monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    wandb.teardown()  # W&B reads the environment once per process, at its first use
+    yield tmp_path
+    wandb.teardown()
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a connection fails the test."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+

@@ -489,7 +489,7 @@ def test_the_model_modules_load_no_wandb_optuna_pandas_yaml_plots_or_tqdm():
     # import in a fraction of a second) wherever numpy does; tqdm loads when fit first trains.
     code = ("import sys, layers, optimizer, multi_layer_net, trainer; "
             "print(sorted(m for m in ('wandb', 'optuna', 'pandas', 'yaml', 'matplotlib', 'torch',"
-            " 'tqdm', 'local_sweeps', 'sweep_analysis', 'wandb_helpers') "
+            " 'tqdm', 'local_sweeps', 'sweep_tables', 'wandb_helpers') "
             "if m in sys.modules))")
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,

@@ -1,7 +1,7 @@
 """The committed notebooks 03-05 tell one story: the same random sweep, the same narrowing.
 
 Notebook 03 runs the random sweep; 04 reads it; 05 narrows it and runs the bayes sweep.
-Each prints the random sweep's line from ``sweep_analysis.sweep_line`` (id, runs, best
+Each prints the random sweep's line from ``sweep_tables.sweep_line`` (id, runs, best
 val_acc), and 04 and 05 print the narrowing's reasons. If the notebooks were executed
 from different sweeps (one re-run alone, say), these lines disagree and this test fails.
 """

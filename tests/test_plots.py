@@ -81,6 +81,22 @@ def test_metric_curves_plot_against_epoch_with_integer_ticks_and_dash_the_stoppe
     assert all(float(t).is_integer() for t in visible_ticks(ax))
 
 
+def test_metric_curves_mark_the_checks_and_draw_the_winner_last():
+    # One value per epoch, as notebook 05 collects them for a bayes sweep's runs.
+    histories = {"a": [0.90, 0.95, 0.97], "b": [0.85, 0.93, 0.96], "cut": [0.60]}
+    fig = mp.plot_metric_curves(histories, "val_acc", dashed={"cut"}, checks=[1], winner="a")
+    ax = fig.axes[0]
+    b, cut, a, check = ax.lines  # the winner after the others, then the check line
+    assert list(a.get_ydata()) == [0.90, 0.95, 0.97] and list(a.get_xdata()) == [1, 2, 3]
+    assert a.get_linewidth() > b.get_linewidth() and a.get_color() == "black"
+    assert cut.get_linestyle() == "--" and b.get_linestyle() == "-"
+    assert list(check.get_xdata()) == [1, 1]  # a vertical line at epoch 1
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["winner: a", "check", "cut early", "trained to the end"]
+    with pytest.raises(ValueError, match="winner='z' is not one of the runs: a, b, cut"):
+        mp.plot_metric_curves(histories, "val_acc", winner="z")
+
+
 # --- step losses -----------------------------------------------------------------------
 
 def test_step_losses_are_plotted_against_the_logged_steps():

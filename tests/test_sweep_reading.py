@@ -1,8 +1,9 @@
-"""sweep_analysis on results tables with planted structure.
+"""Reading a sweep (sweep_tables, sweep_panels, sweep_narrowing) on tables with planted structure.
 
-Tables are built by ``local_sweeps.tables.results_frame`` from hand-made trials, so they have
-the real column layout; every expected value comes from the planted structure or from
-pandas/numpy computed here, never from the code under test.
+Tables come from tests/results_tables.py, built by ``local_sweeps.tables.results_frame``
+from hand-made trials, so they have the real column layout; every expected value comes
+from the planted structure or from pandas/numpy computed here, never from the code under
+test.
 """
 
 import copy
@@ -15,58 +16,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from results_tables import FIVE_OPTIMIZERS, RANDOM_YAML, post_table, random_trials, table  # noqa: E402
 
-import sweep_analysis as sa  # noqa: E402
+import sweep_narrowing  # noqa: E402
+import sweep_panels  # noqa: E402
+import sweep_tables  # noqa: E402
 from local_sweeps import config as sweep_config  # noqa: E402
-from local_sweeps.space import flatten_parameters  # noqa: E402
-from local_sweeps.tables import results_frame  # noqa: E402
-
-RANDOM = {  # sweep_configs/random.yaml, the space notebook 04 reads
-    "name": "mnist-random", "method": "random",
-    "metric": {"name": "val_acc", "goal": "maximize"},
-    "parameters": {
-        "network": {"values": ["Net1", "Net2"]},
-        "hidden_size": {"values": [32, 64, 128, 256]},
-        "optimizer": {"values": ["sgd", "momentum", "adagrad", "rmsprop", "adam"]},
-        "lr": {"distribution": "log_uniform_values", "min": 0.0001, "max": 0.1},
-        "batch_size": {"values": [64, 128, 256]},
-        "epochs": {"value": 3},
-    },
-    "run_cap": 60,
-}
 
 
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield
     plt.close("all")
-
-
-def table(trials, config=RANDOM):
-    """A results table from (config values, val_acc, state) triples."""
-    params = flatten_parameters(sweep_config.validate_config(config))
-    start = pd.Timestamp("2024-01-01T00:00:00Z")
-    rows = []
-    for i, (values, metric, state) in enumerate(trials):
-        begin = start + pd.Timedelta(minutes=2 * i)
-        rows.append({"trial": i, "run_id": f"run{i:03d}", "state": state, "metric": metric,
-                     "config": {"epochs": 3, **values}, "epochs": 3, "steps": 30,
-                     "runtime": 60.0, "start": begin.isoformat(),
-                     "end": (begin + pd.Timedelta(minutes=1)).isoformat(), "error": None})
-    return results_frame(rows, "val_acc", params)
-
-
-def random_trials(n, rng, score):
-    """n trials drawn from RANDOM's space, scored by ``score(values, rng)``."""
-    trials = []
-    for _ in range(n):
-        values = {"network": str(rng.choice(["Net1", "Net2"])),
-                  "hidden_size": int(rng.choice([32, 64, 128, 256])),
-                  "optimizer": str(rng.choice(["sgd", "momentum", "adagrad", "rmsprop", "adam"])),
-                  "lr": float(10 ** rng.uniform(-4, -1)),
-                  "batch_size": int(rng.choice([64, 128, 256]))}
-        trials.append((values, score(values, rng), "finished"))
-    return trials
 
 
 # ---------------------------------------------------------------------------
@@ -77,15 +38,15 @@ def test_param_columns_are_the_varying_parameters():
     df = table(random_trials(12, np.random.default_rng(0), lambda v, r: r.uniform()))
     assert "config.epochs" in df.columns  # the epochs parameter, renamed; constant
     # In the table's order: W&B's, parameter names sorted.
-    assert sa.param_columns(df, "val_acc") == ["batch_size", "hidden_size", "lr", "network",
+    assert sweep_tables.param_columns(df, "val_acc") == ["batch_size", "hidden_size", "lr", "network",
                                                "optimizer"]
 
 
 def test_unknown_metric_names_the_available_columns():
     df = table(random_trials(6, np.random.default_rng(0), lambda v, r: r.uniform()))
-    for call in (lambda: sa.parameter_importance(df, "acc"),
-                 lambda: sa.best_runs(df, "acc", "maximize"),
-                 lambda: sa.plot_parallel_coordinates(df, "acc")):
+    for call in (lambda: sweep_panels.parameter_importance(df, "acc"),
+                 lambda: sweep_tables.best_runs(df, "acc", "maximize"),
+                 lambda: sweep_panels.plot_parallel_coordinates(df, "acc")):
         with pytest.raises(ValueError, match="no column 'acc'") as err:
             call()
         assert "val_acc" in str(err.value) and "optimizer" in str(err.value)
@@ -97,16 +58,16 @@ def test_too_few_finished_trials_is_a_clear_error():
         [(v, None, "failed") for v, _, _ in trials[3:5]] + [(trials[5][0], 0.5, "running")]
     df = table(trials)
     with pytest.raises(ValueError) as err:
-        sa.parameter_importance(df, "val_acc")
+        sweep_panels.parameter_importance(df, "val_acc")
     message = str(err.value)
-    assert f"at least {sa.MIN_TRIALS}" in message and "has 3" in message
+    assert f"at least {sweep_panels.MIN_TRIALS}" in message and "has 3" in message
     assert "2 failed" in message and "1 running" in message
 
 
 def test_bad_goal_is_rejected():
     df = table(random_trials(6, np.random.default_rng(0), lambda v, r: r.uniform()))
     with pytest.raises(ValueError, match="maximize"):
-        sa.weak_runs(df, "val_acc", "max")
+        sweep_tables.weak_runs(df, "val_acc", "max")
 
 
 # ---------------------------------------------------------------------------
@@ -135,7 +96,7 @@ def planted_importance(direction, seed=0, n=60):
 
 @pytest.mark.parametrize("direction", [1, -1])
 def test_importance_finds_the_planted_parameters(direction):
-    importance = sa.parameter_importance(planted_importance(direction), "val_acc")
+    importance = sweep_panels.parameter_importance(planted_importance(direction), "val_acc")
     assert set(importance["parameter"]) == {"lr", "dropout", "optimizer=adam", "optimizer=sgd"}
     assert importance["importance"].sum() == pytest.approx(1.0)
     by = importance.set_index("parameter")
@@ -154,9 +115,9 @@ def test_importance_ignores_unfinished_trials_and_is_seeded():
     # Stopped early (hyperband) with a value only they used: not a fair comparison.
     df.loc[5:9, "state"] = "stopped"
     df.loc[5:9, "optimizer"] = "momentum"
-    first = sa.parameter_importance(df, "val_acc", seed=3)
+    first = sweep_panels.parameter_importance(df, "val_acc", seed=3)
     assert "optimizer=momentum" not in set(first["parameter"])
-    again = sa.parameter_importance(df, "val_acc", seed=3)
+    again = sweep_panels.parameter_importance(df, "val_acc", seed=3)
     pd.testing.assert_frame_equal(first, again)
 
 
@@ -187,7 +148,7 @@ def planted_weak():
 
 def test_weak_runs_are_the_planted_ones():
     df, planted = planted_weak()
-    weak = sa.weak_runs(df, "val_acc", "maximize")
+    weak = sweep_tables.weak_runs(df, "val_acc", "maximize")
     assert set(weak["trial"]) == set(df.loc[planted, "trial"])
     assert (weak["why"] == "failed").sum() == 1
     assert weak["why"].iloc[0] == "failed"  # failed before any score
@@ -198,13 +159,13 @@ def test_weak_runs_are_the_planted_ones():
 def test_weak_runs_when_lower_is_better():
     df, planted = planted_weak()
     df = df.assign(val_acc=1 - df["val_acc"])  # now a loss: the weak runs score high
-    weak = sa.weak_runs(df, "val_acc", "minimize")
+    weak = sweep_tables.weak_runs(df, "val_acc", "minimize")
     assert set(weak["trial"]) == set(df.loc[planted, "trial"])
 
 
 def test_shared_traits_reports_sgd_and_tiny_lr_with_counts():
     df, planted = planted_weak()
-    traits = sa.shared_traits(df, sa.weak_runs(df, "val_acc", "maximize"))
+    traits = sweep_tables.shared_traits(df, sweep_tables.weak_runs(df, "val_acc", "maximize"))
     sgd = traits[(traits.parameter == "optimizer") & (traits.value == "sgd")].iloc[0]
     assert (sgd.weak_count, sgd.n_weak, sgd.all_count, sgd.n_all) == (5, 6, 7, 20)
     assert sgd.sentence == "optimizer=sgd: 5 of 6 weak runs (83%) vs 7 of 20 overall (35%)"
@@ -230,7 +191,7 @@ def test_compare_groups_matches_pandas(goal):
     df.loc[[3, 7], "state"] = "failed"
     df.loc[[3, 7], "val_acc"] = np.nan
     df.loc[11, "state"] = "stopped"
-    groups = sa.compare_groups(df, "val_acc", by="network", goal=goal)
+    groups = sweep_tables.compare_groups(df, "val_acc", by="network", goal=goal)
     done = df[df.state == "finished"]
     for network in ("Net1", "Net2"):
         acc = done.loc[done.network == network, "val_acc"]
@@ -247,7 +208,7 @@ def test_best_runs_are_the_top_finished():
     rng = np.random.default_rng(3)
     df = table(random_trials(15, rng, lambda v, r: r.uniform()))
     df.loc[df.val_acc.idxmax(), "state"] = "stopped"  # scored after fewer epochs: left out
-    best = sa.best_runs(df, "val_acc", "maximize", n=4)
+    best = sweep_tables.best_runs(df, "val_acc", "maximize", n=4)
     expected = df[df.state == "finished"].nlargest(4, "val_acc")["trial"].tolist()
     assert best["trial"].tolist() == expected
     assert "lr" in best.columns and "config.epochs" not in best.columns
@@ -273,14 +234,14 @@ def planted_best_region(rng, n=40):
 
 def test_narrow_config_around_the_planted_region():
     df = planted_best_region(np.random.default_rng(4))
-    config = copy.deepcopy(RANDOM)
-    new, reasons = sa.narrow_config(config, df, top=5)
-    assert config == RANDOM  # input not mutated
+    config = copy.deepcopy(FIVE_OPTIMIZERS)
+    new, reasons = sweep_narrowing.narrow_config(config, df, top=5)
+    assert config == FIVE_OPTIMIZERS  # input not mutated
     sweep_config.validate_config(new)
     top = df.sort_values("val_acc", ascending=False).head(5)
     p = new["parameters"]
-    assert new["method"] == "bayes" and new["metric"] == RANDOM["metric"]
-    assert new["name"] != RANDOM["name"] and new["name"].startswith(RANDOM["name"])
+    assert new["method"] == "bayes" and new["metric"] == FIVE_OPTIMIZERS["metric"]
+    assert new["name"] != FIVE_OPTIMIZERS["name"] and new["name"].startswith(FIVE_OPTIMIZERS["name"])
     assert new["run_cap"] == 60 and p["epochs"] == {"value": 3}
     assert p["network"] == {"value": "Net2"}
     assert set(p["optimizer"]["values"]) == set(top["optimizer"])
@@ -316,7 +277,7 @@ def test_narrow_config_keeps_ints_and_multiples_of_q():
                        "finished"))
     df = table(trials, config)
     before = copy.deepcopy(config)
-    new, _ = sa.narrow_config(config, df, top=3, method="bayes")
+    new, _ = sweep_narrowing.narrow_config(config, df, top=3, method="bayes")
     assert config == before
     sweep_config.validate_config(new)
     top = df.sort_values("val_acc", ascending=False).head(3)
@@ -345,8 +306,8 @@ def test_plots_return_figures_with_the_expected_parts():
     finished = int((df.state == "finished").sum())
     params = ["batch_size", "hidden_size", "lr", "network", "optimizer"]
 
-    importance = sa.parameter_importance(df, "val_acc")
-    fig = sa.plot_parameter_importance(importance)
+    importance = sweep_panels.parameter_importance(df, "val_acc")
+    fig = sweep_panels.plot_parameter_importance(importance)
     assert len(fig.axes) == 2
     corr_bars = fig.axes[1].patches
     assert len(corr_bars) == len(importance)
@@ -355,215 +316,83 @@ def test_plots_return_figures_with_the_expected_parts():
     reds = [tuple(b.get_facecolor()) for b, c in pairs if c < 0]
     assert greens and reds and set(greens).isdisjoint(reds)
 
-    fig = sa.plot_parallel_coordinates(df, "val_acc")
+    fig = sweep_panels.plot_parallel_coordinates(df, "val_acc")
     assert len(fig.axes) == 2  # the panel and its colorbar
     assert len(fig.axes[0].lines) == finished + len(params) + 1  # trials, then vertical axes
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == params + ["val_acc"]
 
-    fig = sa.plot_metric_vs_params(df, "val_acc")
+    fig = sweep_panels.plot_metric_vs_params(df, "val_acc")
     assert len(fig.axes) == len(params)
     assert fig.axes[params.index("lr")].get_xscale() == "log"
     assert fig.axes[params.index("hidden_size")].get_xscale() == "linear"
 
-    fig = sa.plot_metric_over_time(df, "val_acc", "maximize")
+    fig = sweep_panels.plot_metric_over_time(df, "val_acc", "maximize")
     (line,) = fig.axes[0].lines
     assert line.get_ydata()[-1] == pytest.approx(df.val_acc.max())
     assert np.all(np.diff(line.get_ydata()) >= 0)  # a running best never falls
 
 
-# ---------------------------------------------------------------------------
-# Verdicts on the original post's findings, on planted tables
-# ---------------------------------------------------------------------------
-
-def _post_table(n=48, seed=0, score=None):
-    """A random sweep's table in random.yaml's columns, val_acc from ``score(row)`` plus noise."""
-    rng = np.random.default_rng(seed)
-    rows = pd.DataFrame({
-        "trial": np.arange(n), "run_id": [f"r{i}" for i in range(n)], "state": "finished",
-        "network": rng.choice(["Net1", "Net2"], n), "hidden_size1": rng.choice([32, 64, 128, 256], n),
-        "hidden_size2": rng.choice([32, 64, 128, 256], n), "optimizer": rng.choice(["sgd", "adam"], n),
-        "lr": 10 ** rng.uniform(-4, -1, n), "batch_size": rng.choice([64, 128, 256], n),
-        "config.epochs": rng.integers(1, 5, n)})
-    noise = rng.normal(0, 0.002, n)
-    rows["val_acc"] = [0.9 + (score(r) if score else 0.0) for r in rows.itertuples()] + noise
-    return rows
-
-
-def test_spearman_is_rank_based_and_nan_when_constant():
-    x = [1, 2, 3, 4, 1000]
-    assert sa.spearman(x, [1, 4, 9, 16, 25]) == pytest.approx(1.0)  # monotone, not linear
-    assert sa.spearman(x, [5, 4, 3, 2, 1]) == pytest.approx(-1.0)
-    assert np.isnan(sa.spearman([1, 1, 1, 1], [1, 2, 3, 4]))
-    with pytest.raises(ValueError, match="one length"):
-        sa.spearman([1, 2, 3], [1, 2])
-
-
-def test_rank_trend_holds_fails_and_cannot_tell():
-    rising = _post_table(score=lambda r: 0.02 * np.log10(r.lr))
-    assert sa.rank_trend(rising, "lr", "val_acc").verdict == sa.HOLDS
-    assert sa.rank_trend(rising, "lr", "val_acc", direction=-1).verdict == sa.FAILS
-    flat = _post_table(score=None)
-    verdict = sa.rank_trend(flat, "batch_size", "val_acc")
-    assert verdict.verdict in (sa.FAILS, sa.UNSURE)
-    assert sa.rank_trend(rising.head(7), "lr", "val_acc").verdict == sa.UNSURE  # 7 < 8 runs
-    assert "only 7" in sa.rank_trend(rising.head(7), "lr", "val_acc").evidence
-
-
-def test_one_diverged_run_cannot_make_a_trend():
-    # No effect of lr at all, except one run at the largest lr diverged to 10%:
-    table = _post_table(score=None, seed=3)
-    top = table["lr"].idxmax()
-    table.loc[top, "val_acc"] = 0.10
-    # The Pearson correlation on log lr is pulled by that one run...
-    assert np.corrcoef(np.log10(table["lr"]), table["val_acc"])[0, 1] < -0.2
-    # ...the verdict is not: without it the rank correlation is near zero.
-    verdict = sa.rank_trend(table, "lr", "val_acc", direction=-1)
-    assert verdict.verdict != sa.HOLDS
-    assert abs(verdict.numbers["rho_without"]) < 0.3
-
-
-def test_rank_trend_names_an_inverted_u():
-    peak = _post_table(n=60, score=lambda r: -0.05 * (np.log10(r.lr) + 2.5) ** 2)
-    verdict = sa.rank_trend(peak, "lr", "val_acc")
-    assert "peaks in the middle" in verdict.numbers["shape"]
-
-
-def test_compare_pair_needs_eight_a_side_and_reads_medians():
-    table = _post_table(score=lambda r: 0.05 * (r.optimizer == "adam"))
-    verdict = sa.compare_pair(table, "optimizer", "adam", "sgd", "val_acc")
-    assert verdict.verdict == sa.HOLDS
-    adam = table.loc[table["optimizer"] == "adam", "val_acc"]
-    assert verdict.numbers["median_better"] == pytest.approx(adam.median())
-    assert sa.compare_pair(table, "optimizer", "sgd", "adam", "val_acc").verdict == sa.FAILS
-    few = pd.concat([table[table["optimizer"] == "adam"], table[table["optimizer"] == "sgd"].head(5)])
-    assert sa.compare_pair(few, "optimizer", "adam", "sgd", "val_acc").verdict == sa.UNSURE
-
-
-def test_compare_pair_one_lucky_run_does_not_decide():
-    # The groups are the same, but one SGD run is far better than everything: the
-    # median without it must not show SGD ahead, and the verdict is not "holds".
-    table = _post_table(score=None, seed=5)
-    sgd = table.index[table["optimizer"] == "sgd"][0]
-    table.loc[sgd, "val_acc"] = 0.999
-    assert sa.compare_pair(table, "optimizer", "sgd", "adam", "val_acc").verdict != sa.HOLDS
-
-
-def test_stronger_than_compares_absolute_rank_correlations():
-    table = _post_table(score=lambda r: 0.0002 * r.hidden_size1)
-    assert sa.stronger_than(table, "hidden_size1", "hidden_size2", "val_acc").verdict == sa.HOLDS
-    assert sa.stronger_than(table, "hidden_size2", "hidden_size1", "val_acc").verdict == sa.FAILS
-    with pytest.raises(ValueError, match="numeric"):
-        sa.stronger_than(table, "optimizer", "hidden_size1", "val_acc")
-
-
-def test_small_nets_score_high_uses_the_second_best():
-    table = _post_table(score=lambda r: 0.0002 * r.hidden_size1)
-    small = table["hidden_size1"] <= 64
-    assert sa.small_nets_score_high(table, small, "val_acc").verdict == sa.FAILS  # 0.03+ behind
-    lucky = table.copy()
-    lucky.loc[small[small].index[0], "val_acc"] = 1.0  # one lucky small net is not enough
-    assert sa.small_nets_score_high(lucky, small, "val_acc").verdict == sa.FAILS
-    flat = _post_table(score=None)
-    assert sa.small_nets_score_high(flat, flat["hidden_size1"] <= 64, "val_acc").verdict == sa.HOLDS
-
-
-def test_post_findings_on_a_planted_sweep():
-    # Planted: Adam beats SGD, larger lr helps, the first layer matters and the second not.
-    def score(r):
-        return 0.02 * (r.optimizer == "adam") + 0.01 * np.log10(r.lr) + 0.0002 * r.hidden_size1
-    findings = dict(sa.post_findings(_post_table(n=160, score=score)))
-    assert list(findings) == ["1a", "1b", "1c", "2", "3", "4a", "4b", "4c", "4d", "4e"]
-    for label in ("1a", "1b", "1c", "2", "3", "4d"):
-        assert findings[label].verdict == sa.HOLDS, findings[label]
-    for label in ("4a", "4b", "4c"):  # network, batch size and epochs planted without effect
-        assert findings[label].verdict != sa.HOLDS, findings[label]
-        assert "Plausible why" in str(findings[label])
-    assert findings["4e"].verdict == sa.FAILS  # width planted: small nets trail by 3+ points
-
-
-def test_post_findings_names_missing_columns():
-    with pytest.raises(ValueError, match="hidden_size2"):
-        sa.post_findings(_post_table().drop(columns="hidden_size2"))
-
 
 def test_without_unused_layer_blanks_net1_only():
-    table = sa.without_unused_layer(_post_table())
+    table = sweep_tables.without_unused_layer(post_table())
     assert table.loc[table["network"] == "Net1", "hidden_size2"].isna().all()
     assert table.loc[table["network"] == "Net2", "hidden_size2"].notna().all()
 
 
-def test_cut_cost_counts_cut_runs_on_course():
-    histories = {"a": [0.90, 0.95, 0.97, 0.98], "b": [0.85, 0.93, 0.96, 0.97],
-                 "c": [0.80, 0.90, 0.94, 0.95], "d": [0.70, 0.80, 0.85, 0.86],
-                 "cut1": [0.60, 0.70], "cut2": [0.86, 0.94]}  # cut2 was ahead of "b" at epoch 2
-    table = sa.cut_cost(histories, {"cut1", "cut2"}, "val_acc", top=2)
-    row = table.set_index("epoch").loc[2]
-    assert row["cut_runs"] == 2 and row["on_course"] == 1
-    assert row["top_lowest"] == pytest.approx(0.93) and row["best_cut"] == pytest.approx(0.94)
-    assert row["rho"] == pytest.approx(1.0)  # finishers keep their epoch-2 order
-    with pytest.raises(ValueError, match="without a history"):
-        sa.cut_cost(histories, {"zzz"}, "val_acc")
+BAYES_TEMPLATE = {"name": "mnist-bayes", "method": "bayes", "metric": {"name": "val_acc", "goal": "maximize"},
+                  "parameters": {"lr": {"min": 0.001, "max": 0.01}},
+                  "early_terminate": {"type": "hyperband", "min_iter": 1, "eta": 3}, "run_cap": 40}
 
 
-def _post_random_config():
-    """A random sweep over the post's axes, as sweep_configs/random.yaml (epochs up to 4)."""
-    config = copy.deepcopy(RANDOM)
-    config["parameters"] = {
-        "network": {"values": ["Net1", "Net2"]}, "hidden_size1": {"values": [32, 64, 128, 256]},
-        "hidden_size2": {"values": [32, 64, 128, 256]}, "optimizer": {"values": ["sgd", "adam"]},
-        "lr": {"distribution": "log_uniform_values", "min": 0.0001, "max": 0.1},
-        "batch_size": {"values": [64, 128, 256]},
-        "epochs": {"distribution": "int_uniform", "min": 1, "max": 4}}
-    return config
-
-
-def test_narrow_for_bayes_fixes_epochs_and_keeps_the_template():
-    table = _post_table(n=40, score=lambda r: 0.05 * (r.optimizer == "adam") + 0.01 * r._10)
-    random_config = _post_random_config()
-    template = {"name": "mnist-bayes", "method": "bayes", "metric": {"name": "val_acc", "goal": "maximize"},
-                "parameters": {"lr": {"min": 0.001, "max": 0.01}},
-                "early_terminate": {"type": "hyperband", "min_iter": 1, "eta": 3}, "run_cap": 40}
-    new, reasons = sa.narrow_for_bayes(random_config, table, template, top=5)
-    assert new["early_terminate"] == template["early_terminate"] and new["name"] == "mnist-bayes"
-    assert new["parameters"]["optimizer"] == {"value": "adam"}  # the top 5 are all Adam
+# random.yaml draws epochs from 1 to 3 (int_uniform). The rule widens the best runs' span by
+# a quarter of it, and by at least a tenth of the original range (0.2 epochs here), keeps it
+# inside 1..3, rounds it outwards to whole epochs, then fixes epochs at its largest value:
+# best runs all at 3 epochs give 3 (2.8..3.2, cut to 3); all at 1 epoch give 1..1.2,
+# rounded out to 1..2, so 2.
+@pytest.mark.parametrize("best_epochs, fixed", [(3, 3), (1, 2)])
+def test_narrow_for_bayes_fixes_epochs_and_keeps_the_template(best_epochs, fixed):
+    table = post_table(n=40, score=lambda r: 0.05 * (r.optimizer == "adam") + 0.03 * (r._10 == best_epochs))
     top5 = table.sort_values("val_acc", ascending=False).head(5)
-    assert new["parameters"]["epochs"] == {"value": int(top5["config.epochs"].max())} or \
-        new["parameters"]["epochs"]["value"] >= int(top5["config.epochs"].max())
-    assert any(r.startswith("epochs: fixed") for r in reasons)
+    assert set(top5["optimizer"]) == {"adam"} and set(top5["config.epochs"]) == {best_epochs}  # as planted
+    new, reasons = sweep_narrowing.narrow_for_bayes(RANDOM_YAML, table, BAYES_TEMPLATE, top=5)
+    assert new["early_terminate"] == BAYES_TEMPLATE["early_terminate"] and new["name"] == "mnist-bayes"
+    assert new["run_cap"] == 40 and new["method"] == "bayes"
+    assert new["parameters"]["optimizer"] == {"value": "adam"}  # the top 5 are all Adam
+    assert new["parameters"]["epochs"] == {"value": fixed}
+    assert any(r.startswith(f"epochs: fixed at {fixed},") for r in reasons)
     sweep_config.validate_config(new)
 
 
 def test_narrow_for_bayes_keeps_a_layer_too_few_best_runs_have():
     # The five best runs: four Net1 (no second layer) and one Net2 with a 32-unit second layer.
-    table = _post_table(n=40, score=lambda r: 0.05 * (r.network == "Net1") + 0.001 * r._10)
+    table = post_table(n=40, score=lambda r: 0.05 * (r.network == "Net1") + 0.001 * r._10)
     top5 = table.sort_values("val_acc", ascending=False).head(5).index
     table.loc[top5, "network"] = ["Net1", "Net1", "Net1", "Net1", "Net2"]
     table.loc[top5[-1], "hidden_size2"] = 32
-    random_config = _post_random_config()
     template = {"name": "mnist-bayes", "method": "bayes", "metric": {"name": "val_acc", "goal": "maximize"},
                 "parameters": {}}
-    new, reasons = sa.narrow_for_bayes(random_config, table, template, top=5)
+    new, reasons = sweep_narrowing.narrow_for_bayes(RANDOM_YAML, table, template, top=5)
     assert new["parameters"]["hidden_size2"] == {"values": [32, 64, 128, 256]}
     assert "hidden_size2: kept as it was; only 1 of the 5 best runs have a value for it" in "\n".join(reasons)
     # with three Net2 runs among the best, the rule narrows it again
     table.loc[top5[2:], "network"] = "Net2"
     table.loc[top5[2:], "hidden_size2"] = 32
-    new, _ = sa.narrow_for_bayes(random_config, table, template, top=5)
+    new, _ = sweep_narrowing.narrow_for_bayes(RANDOM_YAML, table, template, top=5)
     assert new["parameters"]["hidden_size2"] == {"value": 32}
 
 
 def test_sweep_line_names_id_size_and_best():
-    table = _post_table(n=10)
+    table = post_table(n=10)
     table.loc[3, "state"] = "stopped"
-    line = sa.sweep_line("random", "abc", table)
+    line = sweep_tables.sweep_line("random", "abc", table)
     best = table.loc[table["state"] == "finished", "val_acc"].max()
     assert line == f"random sweep abc: 10 runs (9 finished), best val_acc {best:.2%}"
 
 
 def test_parallel_coordinates_colour_by_rank_so_one_collapse_does_not_flatten():
-    table = _post_table(n=20, score=lambda r: 0.001 * r.trial)  # 0.900 .. 0.919, evenly
+    table = post_table(n=20, score=lambda r: 0.001 * r.trial)  # 0.900 .. 0.919, evenly
     table.loc[0, "val_acc"] = 0.10  # one collapsed run
-    fig = sa.plot_parallel_coordinates(table, "val_acc", params=["lr", "batch_size"])
+    fig = sweep_panels.plot_parallel_coordinates(table, "val_acc", params=["lr", "batch_size"])
     lines = fig.axes[0].lines[:len(table)]  # one per trial, worst first
     colours = np.array([matplotlib.colors.to_rgba(line.get_color()) for line in lines])
     # By value, the 19 good runs would share the top 1% of the scale: near-identical colours.
