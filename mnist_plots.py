@@ -212,8 +212,8 @@ def plot_metric_curves(histories, metric, x="epoch", dashed=(), checks=(), winne
     """One metric's curve for each of many runs, e.g. every run of a sweep.
 
     Runs in ``dashed`` (those early termination cut) are drawn dashed in red, the others
-    solid in blue; ``winner`` is drawn last, thick and black, and named in the legend; ``checks`` are dotted vertical lines (where early termination compared the
-    runs).
+    solid in blue; ``winner`` is drawn last, thick and black, and named in the legend;
+    ``checks`` are dotted vertical lines (where early termination compared the runs).
 
     Parameters
     ----------
@@ -235,7 +235,6 @@ def plot_metric_curves(histories, metric, x="epoch", dashed=(), checks=(), winne
         One axes; its lines are the runs in order (``winner`` last), then the checks.
     """
     import matplotlib.pyplot as plt
-
     from matplotlib.lines import Line2D
 
     if winner is not None and winner not in histories:

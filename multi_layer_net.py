@@ -144,7 +144,7 @@ def hidden_sizes(config):
     list of int
         ``[hidden_size1]`` for Net1, ``[hidden_size1, hidden_size2]`` for Net2.
     """
-    network = config["network"] if "network" in config else None
+    network = config.get("network")
     if network not in NETWORKS:
         raise ValueError(f"config['network'] must be one of {sorted(NETWORKS)}, got {network!r}")
     keys = HIDDEN_SIZES[:NETWORKS[network]]

@@ -141,7 +141,7 @@ def test_predict_labels_is_the_argmax_of_the_forward_pass(n, batch_size):
 def test_predict_labels_on_real_digits_matches_evaluate(splits):
     """On MNIST itself, the share of labels predicted right is the accuracy ``evaluate`` reports."""
     _, (x_val, t_val), _ = splits
-    net = mu.make_net("Net1", hidden_size=32, seed=0)
+    net = mu.make_net({"network": "Net1", "hidden_size1": 32, "seed": 0})
     labels = mu.predict_labels(net, x_val, batch_size=333)
     assert labels.shape == t_val.shape
     assert np.mean(labels == t_val) == pytest.approx(mu.evaluate(net, x_val, t_val)[1])
