@@ -31,30 +31,68 @@ __all__ = ["check_metric", "check_goal", "finished_runs", "ranked_runs", "as_cat
 # ---------------------------------------------------------------------------
 
 def check_metric(df, metric):
-    """Raise a ValueError naming the table's columns if ``metric`` is not one of them."""
+    """Raise a ValueError naming the table's columns if ``metric`` is not one of them.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep's results table.
+    metric : str
+        The column the caller means to read.
+    """
     if metric not in df.columns:
         raise ValueError(f"no column {metric!r} in the results table; its columns are: "
                          f"{', '.join(map(str, df.columns))}")
 
 
 def check_goal(goal):
-    """Raise a ValueError unless ``goal`` is ``"maximize"`` or ``"minimize"``."""
+    """Raise a ValueError unless ``goal`` is ``"maximize"`` or ``"minimize"``.
+
+    Parameters
+    ----------
+    goal : str
+        A sweep metric's goal, as in its config.
+    """
     if goal not in GOALS:
         raise ValueError(f"goal must be 'maximize' or 'minimize', got {goal!r}")
 
 
 def finished_runs(df, metric):
-    """The finished trials with a finite metric: the ones that compare fairly."""
+    """The finished trials with a finite metric: the ones that compare fairly.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep's results table.
+    metric : str
+        Its metric column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``df`` whose state is ``finished`` and whose metric is a finite number.
+    """
     check_metric(df, metric)
     values = pd.to_numeric(df[metric], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return df[(df["state"] == "finished").to_numpy() & np.isfinite(values)]
 
 
 def ranked_runs(df, metric, goal):
-    """Finished trials, best first (ties keep trial order)."""
+    """The finished trials (``finished_runs``), best first; ties keep trial order.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep's results table.
+    metric, goal : str
+        Its metric column, and ``"maximize"`` or ``"minimize"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     check_goal(goal)
-    return finished_runs(df, metric).sort_values(metric, ascending=goal == "minimize",
-                                             kind="stable")
+    return finished_runs(df, metric).sort_values(metric, ascending=goal == "minimize", kind="stable")
 
 
 def _missing(value):
@@ -65,12 +103,33 @@ def as_categories(series):
     """Values as strings: categories for one-hot features, tick labels, counting.
 
     Strings also make list values (``hidden_sizes: [256, 256]``) hashable.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        One column of a results table.
+
+    Returns
+    -------
+    pandas.Series
+        Each value as ``str``, missing ones (None, NaN) as None.
     """
     return series.map(lambda v: None if _missing(v) else str(v))
 
 
 def as_numbers(series):
-    """The values as floats if the column holds numbers (booleans are categories), else None."""
+    """The values as floats if the column holds numbers, else None.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        One column of a results table; booleans count as categories, not numbers.
+
+    Returns
+    -------
+    pandas.Series or None
+        The column as floats (missing values NaN), or None for a categorical column.
+    """
     if pd.api.types.is_bool_dtype(series):
         return None
     if pd.api.types.is_numeric_dtype(series):
@@ -83,7 +142,17 @@ def as_numbers(series):
 
 
 def spans_decades(values):
-    """Whether positive values span two decades or more (lr), so a log scale reads them."""
+    """Whether positive values span two decades or more (lr), so a log scale reads them.
+
+    Parameters
+    ----------
+    values : pandas.Series of float
+        A numeric column (``as_numbers``); NaN is left out.
+
+    Returns
+    -------
+    bool
+    """
     values = values.dropna()
     return len(values) > 1 and bool((values > 0).all()) and values.max() / values.min() >= 100
 
@@ -109,7 +178,26 @@ def param_columns(df, metric):
 
 
 def chosen_params(df, metric, params):
-    """``params`` checked against the table's columns; by default ``param_columns``."""
+    """The parameter columns a panel or a finding reads: ``params``, checked, or those that vary.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A sweep's results table.
+    metric : str or None
+        Its metric column (for the default and the error message).
+    params : list of str or None
+        Columns the caller asked for; None means ``param_columns(df, metric)``.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    ValueError
+        Naming the first unknown column and the ones the table has.
+    """
     if params is None:
         return param_columns(df, metric)
     unknown = [p for p in params if p not in df.columns]
@@ -123,7 +211,6 @@ def chosen_params(df, metric, params):
 # ---------------------------------------------------------------------------
 # What the table says: weak runs and what they share, groups, the best runs
 # ---------------------------------------------------------------------------
-
 
 def weak_runs(df, metric, goal, quantile=0.25):
     """The weak trials: the bottom ``quantile`` of finished ones, and all that failed.
