@@ -8,7 +8,8 @@ import os
 import sys
 
 from .config import SweepConfigError
-from .controller import SweepNotFoundError, SweepStateError, agent, results, sweep
+from .controller import agent, results, sweep
+from .state import SweepNotFoundError, SweepStateError
 
 
 def _import_function(spec):

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import yaml
 
+from .common import grid_total, is_number
 from .hyperband import hyperband_brackets
 
 # ---------------------------------------------------------------------------
@@ -123,13 +124,9 @@ def _check_keys(mapping, allowed, path):
                                     f"{', '.join(allowed)}")
 
 
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _number(spec, key, path):
     value = spec[key]
-    if not _is_number(value) or not math.isfinite(value):
+    if not is_number(value) or not math.isfinite(value):
         hint = ""
         if isinstance(value, str):
             # PyYAML reads `1e-4` (no dot) as a string; load_config() accepts it.
@@ -141,7 +138,7 @@ def _number(spec, key, path):
 def _whole(spec, key, path):
     """An integer, where W&B's schema also takes a whole float (``run_cap: 5.0``)."""
     value = spec[key]
-    if not _is_number(value) or not float(value).is_integer():
+    if not is_number(value) or not float(value).is_integer():
         _fail(_join(path, key), f"must be an integer, got {value!r}")
     return int(value)
 
@@ -192,62 +189,6 @@ def load_config(config):
 
 
 # ---------------------------------------------------------------------------
-# Grid arithmetic (shared with space.py, so both count the same points)
-# ---------------------------------------------------------------------------
-
-_ENCODER = json.JSONEncoder(sort_keys=True)   # one encoder: json.dumps(sort_keys=) builds one a call
-
-
-def value_key(value):
-    """The identity W&B's grid gives a value (grid_search.py's ``yaml_hash``).
-
-    A whole float at the top counts as its int (``1.0`` is ``1``), but ``True`` is not
-    ``1`` and ``[1.0]`` is not ``[1]``.
-    """
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
-        return ("number", value)
-    if isinstance(value, str):
-        return ("str", value)
-    return ("json", _ENCODER.encode(value))
-
-
-def unique_values(values):
-    """A values list as W&B's grid takes it: first position of each value, last spelling.
-
-    W&B hashes every value and maps a hash to the last value that had it, so
-    ``[1, 1.0, True]`` gives the points ``1.0`` and ``True``. Linear in the list length.
-    """
-    last = {}
-    for v in values:
-        last[value_key(v)] = v   # dicts keep first-insertion order, the value updates
-    return list(last.values())
-
-
-def q_grid_size(spec):
-    """How many points W&B's grid takes from a q_uniform: ``len(np.arange(min, max, q))``."""
-    low, high, q = spec["min"], spec["max"], spec["q"]
-    if all(isinstance(v, int) for v in (low, high, q)):
-        return max(0, -((low - high) // q))
-    return max(0, math.ceil((high - low) / q))
-
-
-def grid_size(spec):
-    """The number of grid values of one validated parameter spec, counted, not listed."""
-    kind = spec["distribution"]
-    if kind == "constant":
-        return 1
-    if kind == "categorical":
-        return len({value_key(v) for v in spec["values"]})
-    if kind == "int_uniform":
-        return spec["max"] - spec["min"] + 1
-    return q_grid_size(spec)
-
-
-# ---------------------------------------------------------------------------
 # Validation
 # ---------------------------------------------------------------------------
 
@@ -276,7 +217,7 @@ def _infer_distribution(spec, path):
 def _check_probabilities(spec, path):
     values, probs = spec["values"], spec["probabilities"]
     if not isinstance(probs, list) or not probs or not all(
-            _is_number(p) and p >= 0 for p in probs):
+            is_number(p) and p >= 0 for p in probs):
         _fail(f"{path}.probabilities", f"must be a non-empty list of numbers >= 0, got {probs!r}")
     if len(probs) != len(values):
         _fail(f"{path}.probabilities", f"has {len(probs)} entries for {len(values)} values")
@@ -297,6 +238,78 @@ def _check_q_range(filled, path):
                     f"outside min={low}..max={high}; make min and max multiples of q")
 
 
+def _distribution(spec, path):
+    """The parameter's distribution: the one it names, or the one W&B infers."""
+    dist = spec.get("distribution")
+    if dist is None:
+        return _infer_distribution(spec, path)
+    if dist not in DISTRIBUTIONS:
+        current = [d for d in DISTRIBUTIONS if d not in DEPRECATED]
+        _fail(f"{path}.distribution", f"unknown distribution {dist!r}"
+              f"{_suggest(dist, current)}; allowed: {', '.join(current)}")
+    return dist
+
+
+def _filled(spec, dist, path):
+    """The spec with its distribution's keys checked and W&B's defaults filled in."""
+    required, optional = DISTRIBUTIONS[dist]
+    _check_keys(spec, ("distribution", *required, *optional), path)
+    for key in required:
+        if key not in spec:
+            _fail(f"{path}.{key}", f"is required by distribution {dist}")
+    return {**spec, "distribution": dist,
+            **{key: spec.get(key, default) for key, default in optional.items()}}
+
+
+def _check_deprecated(spec, dist, path, nested):
+    why = (f"{dist} is deprecated by W&B: its min and max are natural-log exponents, so "
+           f"min: {spec['min']}, max: {spec['max']} draws e**{spec['min']}..e**{spec['max']} = "
+           f"{math.exp(min(spec['min'], 700)):.5g}..{math.exp(min(spec['max'], 700)):.5g}. "
+           f"Use {DEPRECATED[dist]} to give the values themselves")
+    if not nested:
+        _fail(f"{path}.distribution", why)
+    _warn(f"{path}.distribution", why + " (W&B accepts it nested only)")
+
+
+def _check_values(spec, dist, path):
+    values = spec["values"]
+    if not isinstance(values, list) or not values:
+        _fail(f"{path}.values", f"must be a non-empty list, got {values!r}")
+    if dist == "categorical_w_probabilities":
+        _check_probabilities(spec, path)
+
+
+def _check_int_range(spec, path):
+    for key in ("min", "max"):
+        if not isinstance(spec[key], int):
+            _fail(f"{path}.{key}", f"int_uniform takes integers, got {spec[key]!r} (W&B "
+                                   f"refuses {spec[key]!r} here too: write it without '.0')")
+
+
+# Numbers that must be above zero, and what to say when one is not.
+_POSITIVE = (("q", "must be a number > 0, got {!r}"),
+             ("sigma", "must be > 0, got {!r}"),   # W&B takes sigma: 0, then draws NaN
+             ("a", "must be > 0, got {!r} (W&B takes 0, then draws NaN)"),
+             ("b", "must be > 0, got {!r} (W&B takes 0, then draws NaN)"))
+
+
+def _check_numbers(filled, dist, path):
+    """Every numeric key a finite number, ranges the right way round, scales above 0."""
+    for key in ("min", "max", "mu", "q", "sigma", "a", "b"):
+        if key in filled:
+            _number(filled, key, path)
+    if dist == "int_uniform":
+        _check_int_range(filled, path)
+    if "min" in filled and filled["min"] >= filled["max"]:
+        _fail(f"{path}.min", f"min ({filled['min']}) must be less than max ({filled['max']})")
+    if dist.endswith("_values") and filled["min"] <= 0:
+        _fail(f"{path}.min", f"{dist} takes the values themselves, so min must be > 0 "
+                             f"(got {filled['min']})")
+    for key, message in _POSITIVE:
+        if key in filled and filled[key] <= 0:
+            _fail(f"{path}.{key}", message.format(filled[key]))
+
+
 def _validate_parameter(spec, path, method, nested):
     """Check one parameter spec and return it with W&B's defaults filled in."""
     if not isinstance(spec, dict):
@@ -306,60 +319,15 @@ def _validate_parameter(spec, path, method, nested):
         _check_keys(spec, ("parameters",), path)
         return {"parameters": _validate_parameters(spec["parameters"], f"{path}.parameters",
                                                    method, nested=True)}
-    dist = spec.get("distribution")
-    if dist is None:
-        dist = _infer_distribution(spec, path)
-    elif dist not in DISTRIBUTIONS:
-        current = [d for d in DISTRIBUTIONS if d not in DEPRECATED]
-        _fail(f"{path}.distribution", f"unknown distribution {dist!r}"
-              f"{_suggest(dist, current)}; allowed: {', '.join(current)}")
-    required, optional = DISTRIBUTIONS[dist]
-    _check_keys(spec, ("distribution", *required, *optional), path)
-    for key in required:
-        if key not in spec:
-            _fail(f"{path}.{key}", f"is required by distribution {dist}")
-    filled = {**spec, "distribution": dist}
-    for key, default in optional.items():
-        filled.setdefault(key, default)
-
+    dist = _distribution(spec, path)
+    filled = _filled(spec, dist, path)
     if dist in DEPRECATED:
-        why = (f"{dist} is deprecated by W&B: its min and max are natural-log exponents, so "
-               f"min: {spec['min']}, max: {spec['max']} draws e**{spec['min']}..e**{spec['max']} = "
-               f"{math.exp(min(spec['min'], 700)):.5g}..{math.exp(min(spec['max'], 700)):.5g}. "
-               f"Use {DEPRECATED[dist]} to give the values themselves")
-        if not nested:
-            _fail(f"{path}.distribution", why)
-        _warn(f"{path}.distribution", why + " (W&B accepts it nested only)")
+        _check_deprecated(spec, dist, path, nested)
     if dist in ("categorical", "categorical_w_probabilities"):
-        values = spec["values"]
-        if not isinstance(values, list) or not values:
-            _fail(f"{path}.values", f"must be a non-empty list, got {values!r}")
-        if dist == "categorical_w_probabilities":
-            _check_probabilities(spec, path)
-    for key in ("min", "max", "mu", "q", "sigma", "a", "b"):
-        if key in filled:
-            _number(filled, key, path)
-    if dist == "int_uniform":
-        for key in ("min", "max"):
-            if not isinstance(spec[key], int):
-                _fail(f"{path}.{key}", f"int_uniform takes integers, got {spec[key]!r} (W&B "
-                                       f"refuses {spec[key]!r} here too: write it without '.0')")
-    if "min" in filled and filled["min"] >= filled["max"]:
-        _fail(f"{path}.min", f"min ({filled['min']}) must be less than max ({filled['max']})")
-    if dist.endswith("_values") and filled["min"] <= 0:
-        _fail(f"{path}.min", f"{dist} takes the values themselves, so min must be > 0 "
-                             f"(got {filled['min']})")
-    if "q" in filled and filled["q"] <= 0:
-        _fail(f"{path}.q", f"must be a number > 0, got {filled['q']!r}")
-    if "sigma" in filled and filled["sigma"] <= 0:
-        # W&B takes sigma: 0, then draws NaN.
-        _fail(f"{path}.sigma", f"must be > 0, got {filled['sigma']!r}")
-    for key in ("a", "b"):
-        if key in filled and filled[key] <= 0:
-            _fail(f"{path}.{key}", f"must be > 0, got {filled[key]!r} (W&B takes 0, then draws NaN)")
+        _check_values(spec, dist, path)
+    _check_numbers(filled, dist, path)
     if dist in ("q_uniform", "q_log_uniform_values") and method != "grid":
         _check_q_range(filled, path)   # a grid takes np.arange(min, max, q): inside
-
     if method == "grid" and dist not in GRID_DISTRIBUTIONS:
         _fail(path, f"grid search cannot enumerate {dist}; use values: [...], int_uniform, "
                     f"q_uniform, or method random/bayes")
@@ -420,9 +388,9 @@ def _validate_early_terminate(et):
         if isinstance(et["s"], bool) or not isinstance(et["s"], int):
             _fail("early_terminate.s", f"must be an integer (W&B's engine crashes on "
                                        f"{et['s']!r})")
-    elif "s" in et and not _is_number(et["s"]):
+    elif "s" in et and not is_number(et["s"]):
         _fail("early_terminate.s", f"must be a number, got {et['s']!r}")
-    if not _is_number(filled["eta"]) or filled["eta"] <= 1:
+    if not is_number(filled["eta"]) or filled["eta"] <= 1:
         _fail("early_terminate.eta", f"must be a number > 1, got {filled['eta']!r}")
     if not isinstance(filled["strict"], bool):
         _fail("early_terminate.strict", f"must be true or false, got {filled['strict']!r}")
@@ -518,18 +486,9 @@ def validate_config(config):
             _fail("metric", "early_terminate needs a metric to compare runs by")
         filled["early_terminate"] = _validate_early_terminate(config["early_terminate"])
     if method == "grid":
-        size = _grid_size(filled["parameters"])
+        size = grid_total(filled["parameters"], stop_above=MAX_GRID_POINTS)
         if size > MAX_GRID_POINTS:
             _fail("parameters", f"the grid has too many points ({size:.3g}, more than "
                                 f"{MAX_GRID_POINTS}); use random or bayes search")
     return filled
 
-
-def _grid_size(params):
-    """The grid's size, multiplied out with an early stop so huge grids cost nothing."""
-    size = 1
-    for spec in params.values():
-        size *= _grid_size(spec["parameters"]) if "parameters" in spec else grid_size(spec)
-        if size > MAX_GRID_POINTS:
-            return size
-    return size

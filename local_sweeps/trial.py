@@ -27,8 +27,8 @@ import wandb
 
 import wandb_internals  # the repository root is on the path wherever local_sweeps is imported
 
-from .config import _is_number
-from .hyperband import _valid, hyperband_check
+from .common import finite_number, flatten, is_number
+from .hyperband import hyperband_check
 
 # The environment variables a trial sets (as W&B's agent does) and then restores.
 TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
@@ -82,11 +82,12 @@ class _LogWatch:
         value = data[self.metric["name"]]
         self.logged.append(value)  # for a precise reason if it is not a finite number
         # W&B's hyperband skips values that are not finite numbers (filter_invalid).
-        if not _valid(value):
+        number = finite_number(value)
+        if number is None:
             return
-        self.history.append(float(value))
+        self.history.append(number)
         # Reported to the shared journal, so agents in other processes see it live.
-        self.trial.report(float(value), step=len(self.history) - 1)
+        self.trial.report(number, step=len(self.history) - 1)
         if not self.early_terminate:
             return
         stop, bracket, cut = hyperband_check(
@@ -219,7 +220,7 @@ def read_outcome(wandb_dir, run_id, metric, error):
         outcome["epochs"] = int(history[name].notna().sum()) if name in history else 0
         # W&B's sweep metric is the run summary's value (by default the last logged).
         value = run.summary.get(name)
-        if _is_number(value):
+        if is_number(value):
             outcome["metric"] = float(value)
     else:
         outcome["epochs"] = len(history)
@@ -239,7 +240,7 @@ def _metric_problem(outcome, name, logged):
     first epoch at which its metric stopped being a finite number noted in ``error``.
     """
     value = outcome.get("metric")
-    if value is None and logged and not _is_number(logged[-1]):
+    if value is None and logged and not is_number(logged[-1]):
         last = logged[-1]
         return {"state": "failed",
                 "error": f"train() logged the sweep metric {name!r} as "
@@ -247,21 +248,11 @@ def _metric_problem(outcome, name, logged):
                          f"log a float, e.g. float(value)"}
     if value is not None and not math.isfinite(value):
         epoch = next((i + 1 for i, v in enumerate(logged)
-                      if _is_number(v) and not math.isfinite(v)), None)
+                      if is_number(v) and not math.isfinite(v)), None)
         where = f" at epoch {epoch}" if epoch else ""
         return {"error": f"the sweep metric {name!r} was {float(value)}{where}: the run "
                          f"diverged (try a smaller lr); it counts as finished, without a value"}
     return {}
-
-
-def _flatten(config, prefix=""):
-    flat = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _short(value):
@@ -274,7 +265,7 @@ def trial_line(number, config, outcome, metric):
     e.g. ``trial 3  lr=0.01 optimizer=adam  ->  val_acc=0.9134`` or
     ``trial 4  lr=3  ->  failed: ValueError: ...``.
     """
-    params = " ".join(f"{k}={_short(v)}" for k, v in _flatten(config).items())
+    params = " ".join(f"{'.'.join(k)}={_short(v)}" for k, v in flatten(config))
     if outcome["state"] == "failed":
         last = (outcome.get("error") or "").strip().splitlines() or ["?"]
         result = f"failed: {last[-1]}"

@@ -21,6 +21,7 @@ from local_sweeps import config as sweep_config
 from local_sweeps import validate_config
 from local_sweeps.__main__ import main as local_sweeps_main
 from local_sweeps.hyperband import hyperband_check
+from local_sweeps.runner import MAX_CONSECUTIVE_FAILURES
 from local_sweeps.space import decode, grid_points, search_space
 from local_sweeps.tables import api_results_frame
 
@@ -242,7 +243,7 @@ def test_failures_are_recorded_and_the_agent_stops_after_several_in_a_row(capsys
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_no_metric, count=1)
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_fail, count=10)
     df = local_sweeps.results(sweep_id)
-    limit = local_sweeps.MAX_CONSECUTIVE_FAILURES
+    limit = MAX_CONSECUTIVE_FAILURES
     assert len(df) == 1 + limit
     assert (df["state"] == "failed").all()
     assert "score" in df["error"].iloc[0] and "never logged" in df["error"].iloc[0]
@@ -393,14 +394,14 @@ def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
 def test_online_mode_hands_everything_to_w_and_b(monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "online")
     calls = []
-    monkeypatch.setattr(local_sweeps.controller.wandb, "sweep",
+    monkeypatch.setattr(local_sweeps.online.wandb, "sweep",
                         lambda config, entity=None, project=None:
                         calls.append(("sweep", config, entity, project)) or "abc123")
-    monkeypatch.setattr(local_sweeps.controller.wandb, "agent",
+    monkeypatch.setattr(local_sweeps.online.wandb, "agent",
                         lambda sweep_id, function=None, entity=None, project=None, count=None:
                         calls.append(("agent", sweep_id, function, entity, project, count)))
     api_sweep = SimpleNamespace(config={"method": "random", "parameters": P}, runs=[])
-    monkeypatch.setattr(local_sweeps.controller.wandb, "Api", lambda: SimpleNamespace(
+    monkeypatch.setattr(local_sweeps.online.wandb, "Api", lambda: SimpleNamespace(
         sweep=lambda path: calls.append(("api", path)) or api_sweep))
     Path("s.yaml").write_text("method: random\nparameters:\n  lr:\n    distribution: normal\n")
     # online, W&B validates: a distribution the local controller lacks is fine here

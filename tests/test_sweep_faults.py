@@ -16,7 +16,8 @@ import sweep_fixtures
 import yaml
 
 import local_sweeps
-from local_sweeps import controller
+from local_sweeps import heartbeat as liveness
+from local_sweeps import state
 from local_sweeps.__main__ import main as local_sweeps_main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,13 +52,13 @@ def test_a_journal_record_cut_off_by_a_full_disk_is_repaired_and_keeps_every_tri
     assert finished_x(sweep_id) == [1, 2, 3, 4]
     assert len(local_sweeps.results(sweep_id)) == 4
     # and a fresh reader (another process, later) reads every record
-    assert len(controller._LocalSweep(sweep_id).trials()) == 4
+    assert len(state.LocalSweep(sweep_id).trials()) == 4
 
 
 def test_an_append_that_fails_on_a_full_disk_leaves_no_half_record(monkeypatch):
     import errno
 
-    journal = controller._Journal("journal.log")
+    journal = state.Journal("journal.log")
     journal.append_logs([{"op_code": 0, "study_name": "s"}])
     whole = Path("journal.log").read_bytes()
 
@@ -65,11 +66,11 @@ def test_an_append_that_fails_on_a_full_disk_leaves_no_half_record(monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     with monkeypatch.context() as patched, pytest.raises(OSError, match="No space left"):
-        patched.setattr(controller.os, "fsync", full_disk)
+        patched.setattr(state.os, "fsync", full_disk)
         journal.append_logs([{"op_code": 8, "trial_id": 0, "user_attr": {"a": "b" * 500}}])
     assert Path("journal.log").read_bytes() == whole
     assert not Path("journal.log.lock").exists()  # Optuna's append lock was released
-    assert list(controller._Journal("journal.log").read_logs(0)) == [{"op_code": 0,
+    assert list(state.Journal("journal.log").read_logs(0)) == [{"op_code": 0,
                                                                        "study_name": "s"}]
 
 
@@ -81,7 +82,7 @@ def test_a_journal_damaged_in_the_middle_is_an_error_naming_the_file():
     journal.write_bytes(b"".join(lines[:2]) + lines[2][:10] + b"\n" + b"".join(lines[3:]))
     for call in (lambda: local_sweeps.results(sweep_id),
                  lambda: local_sweeps.agent(sweep_id, function=sweep_fixtures.train_record)):
-        with pytest.raises(controller.SweepStateError, match=f"{sweep_id}.journal.log"):
+        with pytest.raises(local_sweeps.SweepStateError, match=f"{sweep_id}.journal.log"):
             call()
 
 
@@ -94,7 +95,7 @@ def test_a_damaged_sweep_yaml_is_an_error_naming_the_file(text, problem, capsys)
     sweep_id = local_sweeps.sweep(GRID)
     meta = Path(".sweeps", sweep_id, "sweep.yaml")
     meta.write_text(text)
-    with pytest.raises(controller.SweepStateError, match=problem) as error:
+    with pytest.raises(local_sweeps.SweepStateError, match=problem) as error:
         local_sweeps.results(sweep_id)
     assert str(meta) in str(error.value)
     # the command line says the same, as a usage error rather than a traceback
@@ -208,7 +209,7 @@ def test_two_sweeps_created_within_one_second_find_the_newer(monkeypatch):
     base = datetime.datetime(2026, 1, 1, 12, 0, 0, tzinfo=datetime.UTC)
     times = iter([base.replace(microsecond=900_000), base.replace(microsecond=100_000),
                   base.replace(microsecond=500_000)])
-    monkeypatch.setattr(controller, "_now", lambda: next(times))
+    monkeypatch.setattr(state, "now", lambda: next(times))
     latest = local_sweeps.sweep({**GRID, "name": "g"})
     earlier = [local_sweeps.sweep({**GRID, "name": "g"}) for _ in range(2)]
     created = yaml.safe_load(Path(".sweeps", latest, "sweep.yaml").read_text())["created"]
@@ -254,7 +255,7 @@ def claim_elsewhere(sweep_id, point, age, beat=True, agent="another-machine.exam
 def test_a_trial_whose_agent_died_on_another_machine_is_reclaimed(beat):
     assert socket.gethostname() != "another-machine.example"
     sweep_id = local_sweeps.sweep(GRID)
-    number = claim_elsewhere(sweep_id, 0, controller.HEARTBEAT_GRACE + 30, beat)
+    number = claim_elsewhere(sweep_id, 0, liveness.HEARTBEAT_GRACE + 30, beat)
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
     df = local_sweeps.results(sweep_id).set_index("trial")
     assert finished_x(sweep_id) == [1, 2, 3, 4]  # the grid finished, x=1 included
@@ -266,7 +267,7 @@ def test_a_trial_whose_agent_died_on_another_machine_is_reclaimed(beat):
 
 def test_a_trial_with_a_recent_heartbeat_on_another_machine_is_left_running(capsys):
     sweep_id = local_sweeps.sweep(GRID)
-    number = claim_elsewhere(sweep_id, 0, controller.HEARTBEAT_GRACE / 4)
+    number = claim_elsewhere(sweep_id, 0, liveness.HEARTBEAT_GRACE / 4)
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
     df = local_sweeps.results(sweep_id).set_index("trial")
     assert df.loc[number, "state"] == "running"
@@ -277,7 +278,7 @@ def test_a_trial_with_a_recent_heartbeat_on_another_machine_is_left_running(caps
 def test_a_live_agent_here_from_before_heartbeats_is_left_running():
     # Its process (here: pytest's parent) is alive on this machine, and it never beat.
     sweep_id = local_sweeps.sweep(GRID)
-    number = claim_elsewhere(sweep_id, 0, controller.HEARTBEAT_GRACE * 10, beat=False,
+    number = claim_elsewhere(sweep_id, 0, liveness.HEARTBEAT_GRACE * 10, beat=False,
                              agent=f"{socket.gethostname()}:{os.getppid()}")
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
     assert local_sweeps.results(sweep_id).set_index("trial").loc[number, "state"] == "running"
@@ -286,9 +287,9 @@ def test_a_live_agent_here_from_before_heartbeats_is_left_running():
 
 def test_heartbeats_keep_a_long_trial_alive_and_stop_with_it(monkeypatch):
     # A trial that outlives the grace period is not reclaimed while its agent beats.
-    monkeypatch.setattr(controller, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(liveness, "HEARTBEAT_INTERVAL", 0.05)
     beat = Path("beat")
-    heartbeat = controller._Heartbeat(beat)
+    heartbeat = liveness.Heartbeat(beat)
     os.utime(beat, (0, 0))
     with heartbeat:
         deadline = time.monotonic() + 30

@@ -18,17 +18,9 @@ import pytest
 from scipy import stats
 
 import local_sweeps
-from local_sweeps import (
-    SweepConfigError,
-    SweepConfigWarning,
-    grid_points,
-    hyperband_brackets,
-    hyperband_check,
-    hyperband_stop,
-    sample_value,
-    validate_config,
-)
-from local_sweeps.space import decode, search_space
+from local_sweeps import SweepConfigError, SweepConfigWarning, hyperband_brackets, validate_config
+from local_sweeps.hyperband import hyperband_check, hyperband_stop
+from local_sweeps.space import decode, grid_points, sample_value, search_space
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wandb_sweeps"
 LAUNCH_KEYS = ("job", "image_uri", "scheduler")
