@@ -355,12 +355,6 @@ def test_hyperband_stops_a_trial_below_the_cut_and_lets_the_best_through():
     assert not hyperband_check([10, 20, 30, 40], [], et, "minimize")[0]
 
 
-def test_hyperband_brackets_follow_w_and_b():
-    assert local_sweeps.hyperband_brackets({"min_iter": 2, "eta": 3})[:4] == [2, 6, 18, 54]
-    assert local_sweeps.hyperband_brackets({"max_iter": 27, "s": 2, "eta": 3}) == [3, 9]
-    assert local_sweeps.hyperband_brackets({"max_iter": 9, "s": 5, "eta": 3}) == [1, 3]
-
-
 def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
     # score = x * epoch (1-based), maximised over 9 epochs. Grid order is x = 4, 3, 5:
     # by hand with W&B's rule, x=3 falls below the cut at band 1 (its 1st epoch: 3 < 4);
@@ -378,7 +372,7 @@ def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
     assert 3 not in seen  # its train() never got past the training loop
     assert df.loc[3, "score"] == 3 * 1   # a stopped trial keeps its last metric
     assert df.loc[5, "score"] == 5 * 9
-    assert df.loc[3, "error"] is None or pd.isna(df.loc[3, "error"])
+    assert df.loc[3, "error"] is None   # stopped is not failed: no error to show
     out = capsys.readouterr().out
     assert "stopped by hyperband after 1 epochs" in out and "Traceback" not in out
     # the stopped W&B run itself ended cleanly, tagged, for `wandb sync`
@@ -415,18 +409,6 @@ def test_online_mode_hands_everything_to_w_and_b(monkeypatch):
         ("api", "me/p/abc123")]
     assert len(df) == 0 and "x" in df.columns
     assert not Path(".sweeps").exists()
-
-
-def test_find_sweep_returns_the_newest_sweep_of_that_name():
-    base = {"method": "random", "parameters": {"x": {"values": [1, 2]}}}
-    assert local_sweeps.find_sweep("mnist-random") is None
-    first = local_sweeps.sweep({**base, "name": "mnist-random"})
-    other = local_sweeps.sweep({**base, "name": "something-else"})
-    assert local_sweeps.find_sweep("mnist-random") == first
-    # no pause: even within one second the newer wins (times are kept to the microsecond)
-    second = local_sweeps.sweep({**base, "name": "mnist-random"})
-    assert local_sweeps.find_sweep("mnist-random") == second
-    assert local_sweeps.find_sweep("something-else") == other
 
 
 def test_cli_agent_from_a_bare_terminal_logs_offline(tmp_path):
