@@ -40,8 +40,8 @@ Command line, mirroring ``wandb sweep`` and ``wandb agent``::
 from .config import SweepConfigError, SweepConfigWarning, load_config, validate_config
 from .controller import agent, ensure_sweep, find_sweep, results, sweep
 from .hyperband import hyperband_brackets
-from .state import SweepNotFoundError, SweepStateError
+from .state import SweepIdError, SweepNotFoundError, SweepStateError
 
 __all__ = ["sweep", "agent", "results", "find_sweep", "ensure_sweep", "validate_config",
            "load_config", "SweepConfigError", "SweepConfigWarning", "SweepNotFoundError",
-           "SweepStateError", "hyperband_brackets"]
+           "SweepIdError", "SweepStateError", "hyperband_brackets"]

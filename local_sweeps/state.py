@@ -13,6 +13,7 @@ import datetime
 import json
 import math
 import os
+import re
 import secrets
 import string
 import warnings
@@ -23,14 +24,35 @@ import yaml
 from optuna.trial import TrialState
 
 SWEEPS_DIR = Path(".sweeps")
+# What new_id() makes, and what W&B's sweep ids look like: the only names a sweep folder has.
+SWEEP_ID = re.compile(r"[a-z0-9]{8}")
 
 
 class SweepNotFoundError(LookupError):
     """No local sweep has this id."""
 
 
+class SweepIdError(SweepNotFoundError, ValueError):
+    """Not something a sweep id can be (``..``, a path): no folder is ever looked up for it."""
+
+
 class SweepStateError(RuntimeError):
     """A local sweep's files (``sweep.yaml``, ``journal.log``) are damaged beyond repair."""
+
+
+def sweep_id_of(text):
+    """The sweep id in ``text``, which may be W&B's ``entity/project/id``; else SweepIdError.
+
+    An id names a folder under ``.sweeps/``, so anything else (``..``, ``.``, a path) is
+    refused before any file is read.
+    """
+    parts = str(text).rstrip("/").split("/")
+    if (len(parts) > 3 or not SWEEP_ID.fullmatch(parts[-1])
+            or any(part in ("", ".", "..") for part in parts[:-1])):
+        raise SweepIdError(f"not a sweep id: {str(text)!r}; ids look like 8 letters and digits "
+                           f"(lowercase, as sweep() prints them; W&B's entity/project/id "
+                           f"spelling is accepted too)")
+    return parts[-1]
 
 
 def now():
@@ -153,7 +175,7 @@ class LocalSweep:
 
     def __init__(self, sweep_id):
         # Accept W&B's "entity/project/id" spelling too; locally only the id matters.
-        sweep_id = str(sweep_id).rstrip("/").split("/")[-1]
+        sweep_id = sweep_id_of(sweep_id)
         self.id = sweep_id
         self.dir = SWEEPS_DIR / sweep_id
         meta_path = self.dir / "sweep.yaml"
@@ -272,6 +294,8 @@ def metas():
         try:
             meta = read_meta(meta_path)
             meta["created"] = datetime.datetime.fromisoformat(str(meta["created"]))
+            if sweep_id_of(meta["id"]) != meta_path.parent.name:
+                raise SweepStateError(f"its id {meta['id']!r} is not its folder's name")
         except (SweepStateError, ValueError) as e:
             warnings.warn(f"skipped {meta_path.parent}: {e}", stacklevel=3)
             continue

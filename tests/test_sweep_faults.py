@@ -104,6 +104,37 @@ def test_a_damaged_sweep_yaml_is_an_error_naming_the_file(text, problem, capsys)
     assert exit_.value.code == 1 and str(meta) in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("bad", ["..", ".", "{id}/..", "../{id}", "e/p/..", "", "x" * 9,
+                                 "Abcdefgh"])
+def test_a_sweep_id_that_is_not_an_id_is_refused_before_any_file_is_read(bad, capsys):
+    known = local_sweeps.sweep({**GRID, "name": "g"})
+    # The working folder's own sweep definition, which `..` would reach as a sweep's state.
+    Path("sweep.yaml").write_text(yaml.safe_dump(GRID))
+    bad = bad.format(id=known)
+    for call in (lambda: local_sweeps.results(bad),
+                 lambda: local_sweeps.agent(bad, function=sweep_fixtures.train_record)):
+        with pytest.raises(local_sweeps.SweepIdError,
+                           match=r"^not a sweep id: .*; ids look like 8 letters and digits"):
+            call()
+    with pytest.raises(SystemExit) as exit_:
+        local_sweeps_main(["results", bad])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "not a sweep id" in err and "Traceback" not in err
+    assert local_sweeps.results(f"me/project/{known}").empty   # W&B's spelling still works
+
+
+def test_find_sweep_skips_a_sweep_yaml_whose_id_is_not_its_folders():
+    kept = local_sweeps.sweep({**GRID, "name": "g"})
+    moved = local_sweeps.sweep({**GRID, "name": "g"})
+    meta_path = Path(".sweeps", moved, "sweep.yaml")
+    meta = yaml.safe_load(meta_path.read_text())
+    meta_path.write_text(yaml.safe_dump({**meta, "id": ".."}))
+    with pytest.warns(UserWarning, match=f"skipped .sweeps.{moved}: .*not a sweep id"):
+        assert local_sweeps.find_sweep("g") == kept
+    assert local_sweeps.ensure_sweep({**GRID, "name": "g"}, sweep_fixtures.train_config_value,
+                                     runs=0) == kept
+
+
 # ---------------------------------------------------------------------------
 # Never a login prompt
 # ---------------------------------------------------------------------------
