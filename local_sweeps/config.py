@@ -39,6 +39,7 @@ import yaml
 
 from .common import grid_total, is_number
 from .hyperband import hyperband_brackets
+from .yamlfiles import AliasError, ConfigLoader
 
 # ---------------------------------------------------------------------------
 # What a config may contain (schema.json)
@@ -147,16 +148,6 @@ def _whole(spec, key, path):
 # Loading
 # ---------------------------------------------------------------------------
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.1 loader that also reads `1e-4` as a float, as YAML 1.2 and W&B do."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"))
-
-
 def load_config(config):
     """Return a sweep config as a dict, reading it from YAML when given a path.
 
@@ -176,7 +167,9 @@ def load_config(config):
             _fail("", f"no sweep config file at {config}")
         with open(path) as f:
             try:
-                config = yaml.load(f, Loader=_Loader)
+                config = yaml.load(f, Loader=ConfigLoader)
+            except AliasError as e:
+                _fail("", f"{config}: {e}")
             except yaml.YAMLError as e:
                 _fail("", f"{config} is not valid YAML: {e}")
     if not isinstance(config, dict):

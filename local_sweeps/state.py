@@ -23,6 +23,8 @@ import optuna
 import yaml
 from optuna.trial import TrialState
 
+from .yamlfiles import Dumper, SafeLoader
+
 SWEEPS_DIR = Path(".sweeps")
 # What new_id() makes, and what W&B's sweep ids look like: the only names a sweep folder has.
 SWEEP_ID = re.compile(r"[a-z0-9]{8}")
@@ -158,7 +160,7 @@ def read_meta(meta_path):
     """A sweep's ``sweep.yaml`` as a dict, or SweepStateError naming the file."""
     try:
         with open(meta_path) as f:
-            meta = yaml.safe_load(f)
+            meta = yaml.load(f, Loader=SafeLoader)
     except yaml.YAMLError as e:
         raise SweepStateError(f"{meta_path} is damaged (not YAML: {e})") from None
     missing = [key for key in ("id", "created", "project", "entity", "seed", "config")
@@ -279,7 +281,7 @@ def create(config, project, entity, seed):
     with quiet_optuna():
         optuna.create_study(storage=storage(folder), study_name=sweep_id, direction=direction)
     with open(folder / "sweep.yaml.part", "w") as f:
-        yaml.safe_dump(meta, f, sort_keys=False)
+        yaml.dump(meta, f, Dumper=Dumper, sort_keys=False)
     os.replace(folder / "sweep.yaml.part", folder / "sweep.yaml")
     return sweep_id
 

@@ -135,6 +135,56 @@ def test_find_sweep_skips_a_sweep_yaml_whose_id_is_not_its_folders():
                                      runs=0) == kept
 
 
+def yaml_bomb(levels=7, width=9):
+    """A "billion laughs" file: each anchored list holds ``width`` aliases of the one
+    before, so a few hundred bytes expand to ``width ** levels`` strings."""
+    lines = [f"l0: &l0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * width)}]" for i in range(1, levels)]
+    return "\n".join(lines) + f"\nmethod: grid\nparameters:\n  x: {{values: *l{levels - 1}}}\n"
+
+
+def peak_mib(fn):
+    """Peak Python memory while fn runs, in MiB."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+def test_a_yaml_bomb_is_refused_cheaply_as_a_config_and_as_a_sweeps_state(capsys):
+    Path("bomb.yaml").write_text(yaml_bomb())   # 9**7: 4.8 million strings once expanded
+    assert len(Path("bomb.yaml").read_bytes()) < 700
+
+    def create():
+        with pytest.raises(local_sweeps.SweepConfigError,
+                           match=r"^bomb.yaml: line 2: .*alias \*l0.*write the values out"):
+            local_sweeps.sweep("bomb.yaml")
+    assert peak_mib(create) < 20
+    assert not Path(".sweeps").exists()
+    with pytest.raises(SystemExit) as exit_:
+        local_sweeps_main(["sweep", "bomb.yaml"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "alias" in err and "Traceback" not in err
+    # the same file found as a sweep's own state
+    sweep_id = local_sweeps.sweep({**GRID, "name": "g"})
+    meta = Path(".sweeps", sweep_id, "sweep.yaml")
+    kept = meta.read_text().split("config:")[0]
+    meta.write_text(kept + "config:\n  name: g\n" + "".join(
+        f"  {line}\n" for line in yaml_bomb().splitlines()))
+
+    def read():
+        with pytest.warns(UserWarning, match=f"skipped .sweeps.{sweep_id}: .*alias"):
+            assert local_sweeps.find_sweep("g", config={**GRID, "name": "g"}) is None
+        with pytest.raises(local_sweeps.SweepStateError, match=r"sweep.yaml is damaged.*alias"):
+            local_sweeps.results(sweep_id)
+    assert peak_mib(read) < 20
+
+
 # ---------------------------------------------------------------------------
 # Never a login prompt
 # ---------------------------------------------------------------------------
