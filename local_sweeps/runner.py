@@ -7,6 +7,7 @@ as an ordinary W&B run (``trial.py``) while a heartbeat says this agent is alive
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 
@@ -16,7 +17,7 @@ from optuna.trial import TrialState
 
 from .heartbeat import Heartbeat, reap_stale
 from .space import decode, grid_count, grid_trial_params, search_space
-from .state import LocalSweep, new_id, now
+from .state import LocalSweep, folder_error, new_id, now
 from .trial import run_trial, trial_line
 
 # Stop an agent after this many failed trials in a row: a train() that is broken
@@ -37,6 +38,7 @@ class Agent:
         self.max_failures = max_failures
         self.agent_id = f"{socket.gethostname()}:{os.getpid()}"
         self.space = search_space(self.state.config)
+        self.unrecorded = None   # the number of a trial claimed and not yet recorded
 
     # -- claiming ------------------------------------------------------------
 
@@ -107,7 +109,20 @@ class Agent:
             others=lambda: self._others(study, trial.number))
         state.record(study, trial.number, **{k: v for k, v in outcome.items()
                                              if k not in ("bracket", "cut")})
+        self.unrecorded = None
         return outcome
+
+    def _release(self, study, error):
+        """Give back a claimed trial the agent cannot finish: recorded as interrupted (its
+        grid point runs again), its heartbeat gone. Best effort: the disk may be full."""
+        if self.unrecorded is None:
+            return
+        with contextlib.suppress(OSError):
+            self.state.record(study, self.unrecorded, "failed", interrupted=True,
+                              error=f"the agent stopped: {folder_error(error)}")
+        with contextlib.suppress(OSError):
+            self.state.heartbeat_path(self.unrecorded).unlink(missing_ok=True)
+        self.unrecorded = None
 
     def _next_trial(self, study):
         """Claim the next trial under the lock: ``(trial, run_id, config, heartbeat)``,
@@ -120,6 +135,7 @@ class Agent:
                 return None, stop_reason
             run_id = new_id()
             config = decode(state.config, trial.params)
+            self.unrecorded = trial.number
             for key, value in {"run_id": run_id, "agent": self.agent_id, "config": config,
                                "state": "running", "start": now().isoformat()}.items():
                 trial.set_user_attr(key, value)
@@ -129,10 +145,13 @@ class Agent:
     def run(self):
         """Run trials until ``count``, the sweep's end, a failing streak or Ctrl-C."""
         state = self.state
-        with state.lock():
-            study = state.study()
-            agent_number = study.user_attrs.get("agents", 0)
-            study.set_user_attr("agents", agent_number + 1)
+        try:
+            with state.lock():
+                study = state.study()
+                agent_number = study.user_attrs.get("agents", 0)
+                study.set_user_attr("agents", agent_number + 1)
+        except OSError as e:
+            raise folder_error(e) from None
         study = state.study(sampler=self._sampler(agent_number))
         metric = state.metric
         goal = f", {metric['goal']} {metric['name']}" if metric else ""
@@ -159,6 +178,10 @@ class Agent:
                     break
         except KeyboardInterrupt:
             stop_reason = f"interrupted; agent('{state.id}', ...) resumes the sweep"
+        except OSError as e:   # the sweep's folder, not train(): that one is caught per trial
+            self._release(study, e)
+            print(f"Agent stopped after {ran} trial(s): the sweep's folder cannot be written.")
+            raise folder_error(e) from None
         finally:
             # As pyagent does after its last job: a later plain wandb.init() must not
             # inherit the last trial's settings.

@@ -15,6 +15,7 @@ import math
 import os
 import re
 import secrets
+import shutil
 import string
 import warnings
 from pathlib import Path
@@ -40,6 +41,19 @@ class SweepIdError(SweepNotFoundError, ValueError):
 
 class SweepStateError(RuntimeError):
     """A local sweep's files (``sweep.yaml``, ``journal.log``) are damaged beyond repair."""
+
+
+class SweepFolderError(OSError):
+    """The sweep's folder cannot be written (permissions, a full disk, a file in the way)."""
+
+
+def folder_error(error):
+    """An operating-system error on the sweep state as one line: the path, why, what to do."""
+    if isinstance(error, SweepFolderError):
+        return error
+    where = error.filename or SWEEPS_DIR
+    return SweepFolderError(f"cannot write {where}: {error.strerror or error}; run the sweep "
+                            f"from a folder you can write to, on a disk with room")
 
 
 def sweep_id_of(text):
@@ -272,17 +286,21 @@ def create(config, project, entity, seed):
     while (SWEEPS_DIR / sweep_id).exists():
         sweep_id = new_id()
     folder = SWEEPS_DIR / sweep_id
-    (folder / "params").mkdir(parents=True)
     # The seed makes a sweep's search repeatable from its state, whatever the clock.
     # Microseconds: find_sweep picks the newest, and two sweeps may start in one second.
     meta = {"id": sweep_id, "created": now().isoformat(timespec="microseconds"),
             "project": project, "entity": entity, "seed": seed, "config": config}
     direction = (config.get("metric") or {}).get("goal", "minimize")
-    with quiet_optuna():
-        optuna.create_study(storage=storage(folder), study_name=sweep_id, direction=direction)
-    with open(folder / "sweep.yaml.part", "w") as f:
-        yaml.dump(meta, f, Dumper=Dumper, sort_keys=False)
-    os.replace(folder / "sweep.yaml.part", folder / "sweep.yaml")
+    try:
+        (folder / "params").mkdir(parents=True)
+        with quiet_optuna():
+            optuna.create_study(storage=storage(folder), study_name=sweep_id, direction=direction)
+        with open(folder / "sweep.yaml.part", "w") as f:
+            yaml.dump(meta, f, Dumper=Dumper, sort_keys=False)
+        os.replace(folder / "sweep.yaml.part", folder / "sweep.yaml")
+    except OSError as e:
+        shutil.rmtree(folder, ignore_errors=True)   # no half-made sweep for find_sweep to meet
+        raise folder_error(e) from None
     return sweep_id
 
 

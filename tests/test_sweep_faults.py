@@ -4,8 +4,11 @@ logs nonsense, a sweep whose YAML changed under the same name. Trials are real
 offline W&B runs (~0.6 s each), so counts stay small."""
 
 import datetime
+import errno
+import json
 import os
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -183,6 +186,85 @@ def test_a_yaml_bomb_is_refused_cheaply_as_a_config_and_as_a_sweeps_state(capsys
         with pytest.raises(local_sweeps.SweepStateError, match=r"sweep.yaml is damaged.*alias"):
             local_sweeps.results(sweep_id)
     assert peak_mib(read) < 20
+
+
+def run_cli(*args):
+    """``python -m local_sweeps ARGS`` in a fresh process, here, its output captured."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
+    return subprocess.run([sys.executable, "-m", "local_sweeps", *args], env=env,
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def assert_one_line_error(proc, *words):
+    """A non-zero exit with one line on stderr, naming each of ``words``, no traceback."""
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("blocked", ["a file named .sweeps", "a read-only folder"])
+def test_a_working_folder_that_cannot_be_written_is_one_line_naming_it(blocked):
+    Path("s.yaml").write_text(json.dumps(GRID))
+    if blocked == "a file named .sweeps":
+        Path(".sweeps").write_text("not a folder")
+    elif os.geteuid() == 0:
+        pytest.skip("root writes into a read-only folder")
+    else:
+        os.chmod(".", 0o555)
+    try:
+        proc = run_cli("sweep", "s.yaml")
+    finally:
+        os.chmod(".", 0o755)
+    assert_one_line_error(proc, ".sweeps", "a folder you can write")
+
+
+def test_a_sweep_whose_creation_fails_leaves_no_half_written_folder(monkeypatch):
+    def full_disk(**kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(state.optuna, "create_study", full_disk)
+    with pytest.raises(OSError, match=r"cannot write .sweeps.* No space left on device"):
+        local_sweeps.sweep(GRID)
+    assert list(Path(".sweeps").iterdir()) == []
+
+
+def test_an_agent_that_cannot_write_its_heartbeat_releases_the_trial_and_says_so():
+    sweep_id = local_sweeps.sweep(GRID)
+    Path(".sweeps", sweep_id, "heartbeats").write_text("not a folder")
+    proc = run_cli("agent", sweep_id, "--function", "sweep_fixtures:train_config_value")
+    assert_one_line_error(proc, "heartbeats", "a folder you can write")
+    df = local_sweeps.results(sweep_id)
+    assert list(df["state"]) == ["failed"], df
+    assert "heartbeats" in df["error"].iloc[0]
+    # the claim was released: the point runs again once the folder is fixed
+    Path(".sweeps", sweep_id, "heartbeats").unlink()
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    assert finished_x(sweep_id) == [1, 2, 3, 4]
+
+
+def test_a_full_disk_mid_sweep_stops_the_agent_with_its_trial_released(monkeypatch, capsys):
+    import wandb_internals
+
+    sweep_id = local_sweeps.sweep(GRID)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value, count=1)
+
+    def full_disk(path, config):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(wandb_internals, "write_sweep_params", full_disk)
+        with pytest.raises(OSError, match=r"^cannot write .*params.* No space left on device; "):
+            local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    assert "Agent stopped after 1 trial(s): the sweep's folder cannot be written" in \
+        capsys.readouterr().out
+    df = local_sweeps.results(sweep_id)
+    assert list(df["state"]) == ["finished", "failed"]
+    assert "No space left on device" in df["error"].iloc[1]
+    assert not any(Path(".sweeps", sweep_id, "heartbeats").iterdir())
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    assert finished_x(sweep_id) == [1, 2, 3, 4]   # the point it held ran again
 
 
 # ---------------------------------------------------------------------------
