@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 from .heartbeat import Heartbeat, reap_stale
 from .space import decode, grid_count, grid_trial_params, search_space
 from .state import LocalSweep, folder_error, new_id, now
-from .trial import run_trial, trial_line
+from .trial import check_wandb_dir, run_trial, trial_line
 
 # Stop an agent after this many failed trials in a row: a train() that is broken
 # fails every time, so going on would only burn the sweep. (W&B's agent stops at
@@ -223,4 +223,6 @@ def run_agent(sweep_id, function, count=None, entity=None, project=None,
     if count is not None and (not isinstance(count, int) or count < 1):
         raise ValueError(f"count must be a positive integer or None, got {count!r}")
     max_failures = max_consecutive_failed_runs or MAX_CONSECUTIVE_FAILURES
-    return Agent(sweep_id, function, count, entity, project, max_failures).run()
+    runner = Agent(sweep_id, function, count, entity, project, max_failures)
+    check_wandb_dir()
+    return runner.run()

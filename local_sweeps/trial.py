@@ -29,6 +29,7 @@ import wandb_internals  # the repository root is on the path wherever local_swee
 
 from .common import finite_number, flatten, is_number
 from .hyperband import hyperband_check
+from .state import SweepFolderError
 
 # The environment variables a trial sets (as W&B's agent does) and then restores.
 TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
@@ -56,15 +57,18 @@ class _LogWatch:
         self.history = []   # the metric's finite values, in log order
         self.logged = []    # every value logged as the metric, whatever it was
         self.stopped = None  # (bracket, cut) when hyperband stopped the trial
+        self.run_dir = None  # where W&B writes the run, wherever train() put it
 
     def __enter__(self):
         watch = self
 
         def log(original_log, run, data, *args, **kwargs):
             original_log(run, data, *args, **kwargs)
+            watch.locate(run)
             watch.observe(run, data)
 
         def exit_(original_exit, run, exc_type, exc, tb):
+            watch.locate(run)
             if exc_type is not None and issubclass(exc_type, TrialStopped):
                 return None  # observe() finished the run cleanly; no traceback to print
             return original_exit(run, exc_type, exc, tb)
@@ -75,6 +79,13 @@ class _LogWatch:
 
     def __exit__(self, *exc):
         self._patch.__exit__(*exc)
+
+    def locate(self, run):
+        """Note the run's folder (``run.dir`` is its ``files/``): ``wandb.init(dir=...)``
+        or W&B's fallback to a temporary folder may put it outside ``WANDB_DIR``."""
+        if self.run_dir is None:
+            with contextlib.suppress(Exception):   # a finished run may refuse; the glob remains
+                self.run_dir = Path(run.dir).parent
 
     def observe(self, run, data):
         if not self.metric or self.metric["name"] not in data:
@@ -100,6 +111,26 @@ class _LogWatch:
             run.finish(exit_code=0)
             raise TrialStopped(f"hyperband stopped this trial after {len(self.history)} "
                                f"epochs at bracket {bracket}")
+
+
+def check_wandb_dir():
+    """Refuse a ``WANDB_DIR`` that W&B cannot write, before any trial runs.
+
+    W&B's test (``wandb_init.try_create_root_dir``): the folder can be made, read and
+    written. Where it fails, W&B warns and logs to a temporary folder instead, where
+    nobody would look for the sweep's runs (nor ``wandb sync`` find them).
+    """
+    root = os.environ.get("WANDB_DIR") or "."
+    try:
+        os.makedirs(root, exist_ok=True)
+        usable = os.access(root, os.W_OK | os.R_OK)
+        reason = "not writable"
+    except OSError as e:
+        usable, reason = False, e.strerror or str(e)
+    if not usable:
+        raise SweepFolderError(
+            f"WANDB_DIR={root} cannot be written ({reason}): W&B would put each trial's run "
+            f"in a temporary folder; set WANDB_DIR to a folder you can write to, or unset it")
 
 
 def run_trial(function, trial, *, run_id, config, param_path, group, project=None,
@@ -179,6 +210,7 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
         error = traceback.format_exc()
     try:
         if wandb.run is not None:  # pyagent finishes a run the function left open
+            watch.locate(wandb.run)
             wandb.finish(exit_code=1 if error else 0)
     finally:
         for key, value in saved.items():
@@ -187,7 +219,7 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
             else:
                 os.environ[key] = value
     end = datetime.datetime.now(datetime.UTC)
-    outcome = read_outcome(wandb_dir, run_id, metric, error)
+    outcome = read_outcome(wandb_dir, run_id, metric, error, run_dir=watch.run_dir)
     if error is None and metric:
         outcome.update(_metric_problem(outcome, metric["name"], watch.logged))
     if watch.stopped and outcome["state"] == "finished":
@@ -196,12 +228,15 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
     return {**outcome, "interrupted": interrupted, "end": end}
 
 
-def read_outcome(wandb_dir, run_id, metric, error):
-    """A trial's state, metric, epochs and steps, read back from its offline run files."""
+def read_outcome(wandb_dir, run_id, metric, error, run_dir=None):
+    """A trial's state, metric, epochs and steps, read back from its offline run files
+    (in ``run_dir`` when the run said where it is, else found under ``wandb_dir``)."""
     from wandb_helpers import read_offline_run
 
     found = sorted(Path(wandb_dir).glob(f"wandb/*run-*-{run_id}")) + \
         sorted(Path(wandb_dir).glob(f".wandb/*run-*-{run_id}"))
+    if run_dir is not None and run_dir.name.endswith(f"-{run_id}") and run_dir.is_dir():
+        found = [run_dir]
     if not found:
         return {"state": "failed", "error": error or "train() started no W&B run; call "
                 "wandb.init() (local sweeps read each trial's results from its run files)"}

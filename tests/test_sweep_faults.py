@@ -267,6 +267,34 @@ def test_a_full_disk_mid_sweep_stops_the_agent_with_its_trial_released(monkeypat
     assert finished_x(sweep_id) == [1, 2, 3, 4]   # the point it held ran again
 
 
+def test_a_wandb_dir_that_cannot_be_written_stops_before_the_first_trial(monkeypatch, capsys):
+    # W&B would warn and log to a temporary folder; the trial would then be recorded
+    # as failed although its run finished there.
+    Path("blocker").write_text("a file, so no folder can be made under it")
+    sweep_id = local_sweeps.sweep(GRID)
+    monkeypatch.setenv("WANDB_DIR", "blocker/runs")
+    with pytest.raises(OSError, match=r"^WANDB_DIR=blocker/runs cannot be written.*set WANDB_DIR"):
+        local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    assert local_sweeps.results(sweep_id).empty and not Path("seen").exists()
+    proc = run_cli("agent", sweep_id, "--function", "sweep_fixtures:train_config_value")
+    assert_one_line_error(proc, "WANDB_DIR=blocker/runs")
+
+
+def train_into_its_own_folder():
+    import wandb
+    with wandb.init(dir="elsewhere") as run:
+        run.log({"epoch": 0, "score": 0.25})
+
+
+def test_a_run_that_train_put_in_another_folder_is_found_there():
+    Path("elsewhere").mkdir()
+    sweep_id = local_sweeps.sweep(GRID)
+    local_sweeps.agent(sweep_id, function=train_into_its_own_folder, count=1)
+    df = local_sweeps.results(sweep_id)
+    assert list(df["state"]) == ["finished"], df["error"].tolist()
+    assert df["score"].iloc[0] == 0.25 and df["epochs"].iloc[0] == 1
+
+
 # ---------------------------------------------------------------------------
 # Never a login prompt
 # ---------------------------------------------------------------------------
