@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import time
 
 import optuna
 import wandb
 from optuna.trial import TrialState
 
-from .heartbeat import Heartbeat, reap_stale
+from . import heartbeat
+from .heartbeat import Heartbeat, Watch
 from .space import decode, grid_count, grid_trial_params, search_space
 from .state import LocalSweep, folder_error, new_id, now
 from .trial import check_wandb_dir, run_trial, trial_line
@@ -39,6 +41,8 @@ class Agent:
         self.agent_id = f"{socket.gethostname()}:{os.getpid()}"
         self.space = search_space(self.state.config)
         self.unrecorded = None   # the number of a trial claimed and not yet recorded
+        self.watch = Watch()
+        self.waiting_for = set()
 
     # -- claiming ------------------------------------------------------------
 
@@ -51,7 +55,7 @@ class Agent:
         return optuna.samplers.RandomSampler(seed=seed)
 
     def _finished_reason(self, trials):
-        """Why the sweep as a whole is over, or None."""
+        """Why the sweep as a whole is over (or full while trials run elsewhere), or None."""
         counted = [t for t in trials if not t.user_attrs.get("interrupted")]
         metric = self.state.metric or {}
         if "target" in metric:
@@ -68,7 +72,11 @@ class Agent:
         return None
 
     def _claim(self, study):
-        """Create this agent's next trial (call under the lock), or give a reason to stop."""
+        """Create this agent's next trial (call under the lock), or give a reason to stop.
+
+        Returns ``(trial, None)``, or ``(None, reason)``; the reason starts with "every
+        grid point is taken" or "run_cap" when trials running elsewhere fill the sweep.
+        """
         trials = study.get_trials(deepcopy=False)
         reason = self._finished_reason(trials)
         if reason:
@@ -112,6 +120,15 @@ class Agent:
         self.unrecorded = None
         return outcome
 
+    def _wait(self, undecided):
+        """Say once which trials this agent waits on; then pause before looking again."""
+        if not undecided <= self.waiting_for:
+            self.waiting_for |= undecided
+            numbers = ", ".join(map(str, sorted(undecided)))
+            print(f"Trial(s) {numbers} run elsewhere: watching their heartbeats (up to "
+                  f"{heartbeat.HEARTBEAT_GRACE} s) to tell whether their agents are alive.")
+        time.sleep(min(heartbeat.HEARTBEAT_INTERVAL, heartbeat.HEARTBEAT_GRACE) / 2)
+
     def _release(self, study, error):
         """Give back a claimed trial the agent cannot finish: recorded as interrupted (its
         grid point runs again), its heartbeat gone. Best effort: the disk may be full."""
@@ -126,12 +143,20 @@ class Agent:
 
     def _next_trial(self, study):
         """Claim the next trial under the lock: ``(trial, run_id, config, heartbeat)``,
-        or ``(None, reason)`` when there is none."""
+        or ``(None, reason)`` when there is none, or ``(None, None)`` to look again soon:
+        the trials that fill the sweep run elsewhere, and whether their agents are alive
+        is not known yet."""
         state = self.state
         with state.lock():
-            reap_stale(state, study)
+            undecided = self.watch.look(state, study)
             trial, stop_reason = self._claim(study)
             if trial is None:
+                # Only trials running elsewhere can free a point (or a place under run_cap)
+                # by turning out dead; a reached target or a finished grid frees nothing.
+                blocked = stop_reason.startswith(("every grid point is taken", "run_cap"))
+                if blocked and undecided:
+                    self._wait(undecided)
+                    return None, None
                 return None, stop_reason
             run_id = new_id()
             config = decode(state.config, trial.params)
@@ -161,6 +186,8 @@ class Agent:
         try:
             while self.count is None or ran < self.count:
                 claimed, stop_reason = self._next_trial(study)
+                if claimed is None and stop_reason is None:
+                    continue   # looked at trials running elsewhere; look again
                 if claimed is None:
                     break
                 trial, run_id, config, heartbeat = claimed

@@ -3,6 +3,7 @@ damaged sweep folder, an agent that died on another host, a train() that exits o
 logs nonsense, a sweep whose YAML changed under the same name. Trials are real
 offline W&B runs (~0.6 s each), so counts stay small."""
 
+import contextlib
 import datetime
 import errno
 import json
@@ -10,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -419,9 +421,23 @@ def test_find_sweep_returns_the_newest_sweep_of_that_name(monkeypatch):
 # Agents on other machines: heartbeats
 # ---------------------------------------------------------------------------
 
-def claim_elsewhere(sweep_id, point, age, beat=True, agent="another-machine.example:4242"):
-    """Claim a grid point as an agent on another machine would, ``age`` seconds ago,
-    with its last heartbeat then (or none at all)."""
+@pytest.fixture
+def quick_heartbeats(monkeypatch):
+    """Beats every 0.05 s and a grace of 1 s: judging another agent takes about a second."""
+    monkeypatch.setattr(liveness, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(liveness, "HEARTBEAT_GRACE", 1.0)
+
+
+def date_file(path, dated):
+    """Give ``path`` a modification time ``dated`` seconds from now by this machine's clock."""
+    when = time.time() + dated
+    os.utime(path, (when, when))
+
+
+def claim_elsewhere(sweep_id, point, dated=0.0, beat=True, agent="another-machine.example:4242"):
+    """Claim a grid point as an agent on another machine would, its claim and heartbeat
+    dated ``dated`` seconds from now by this machine's clock (that machine's clock may
+    differ), or with no heartbeat at all. Returns the trial number."""
     from optuna.storages.journal import JournalFileBackend
 
     from local_sweeps.config import validate_config
@@ -433,39 +449,67 @@ def claim_elsewhere(sweep_id, point, age, beat=True, agent="another-machine.exam
         JournalFileBackend(str(folder / "journal.log"))))
     study.enqueue_trial(grid_points(config)[point], user_attrs={"grid_index": point})
     trial = study.ask(fixed_distributions=search_space(config))
-    claimed = datetime.datetime.now(datetime.UTC) - datetime.timedelta(
-        seconds=age)
+    claimed = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=dated)
     for key, value in {"run_id": "elsewhr1", "agent": agent,
                        "config": {"x": GRID["parameters"]["x"]["values"][point], "epochs": 1},
                        "state": "running", "start": claimed.isoformat()}.items():
         trial.set_user_attr(key, value)
     if beat:
-        beat = folder / "heartbeats" / str(trial.number)
-        beat.parent.mkdir(exist_ok=True)
-        beat.touch()
-        past = claimed.timestamp()
-        os.utime(beat, (past, past))
+        path = folder / "heartbeats" / str(trial.number)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("0\n")
+        date_file(path, dated)
     return trial.number
 
 
-@pytest.mark.parametrize("beat", [True, False], ids=["stale heartbeat", "never beat"])
-def test_a_trial_whose_agent_died_on_another_machine_is_reclaimed(beat):
+@contextlib.contextmanager
+def beating_elsewhere(path, dated):
+    """Another machine's live agent: it rewrites the heartbeat every 0.05 s, with that
+    machine's clock ``dated`` seconds off this one's."""
+    stop = threading.Event()
+
+    def beat():
+        n = 0
+        while not stop.wait(0.05):
+            n += 1
+            path.write_text(f"{n}\n")
+            date_file(path, dated)
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+@pytest.mark.parametrize("dated, beat", [(-3600, True), (3600, True), (0, False)],
+                         ids=["heartbeat an hour old", "heartbeat dated an hour ahead",
+                              "never beat"])
+def test_a_trial_whose_agent_died_on_another_machine_is_reclaimed(dated, beat, quick_heartbeats,
+                                                                  capsys):
+    # Liveness does not depend on two clocks agreeing: a heartbeat that does not change
+    # while this agent watches it for the grace period, by its own clock, is dead.
     assert socket.gethostname() != "another-machine.example"
     sweep_id = local_sweeps.sweep(GRID)
-    number = claim_elsewhere(sweep_id, 0, liveness.HEARTBEAT_GRACE + 30, beat)
+    number = claim_elsewhere(sweep_id, 0, dated, beat)
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
     df = local_sweeps.results(sweep_id).set_index("trial")
     assert finished_x(sweep_id) == [1, 2, 3, 4]  # the grid finished, x=1 included
     assert df.loc[number, "state"] == "failed"
     assert "another-machine.example:4242" in df.loc[number, "error"]
-    assert "no heartbeat for" in df.loc[number, "error"]
+    assert "its heartbeat did not change for" in df.loc[number, "error"]
     assert not Path(".sweeps", sweep_id, "heartbeats", str(number)).exists()
 
 
-def test_a_trial_with_a_recent_heartbeat_on_another_machine_is_left_running(capsys):
+@pytest.mark.parametrize("dated", [0, -3600], ids=["clocks agree", "this machine an hour ahead"])
+def test_a_trial_whose_agent_beats_on_another_machine_is_left_running(dated, quick_heartbeats,
+                                                                     capsys):
     sweep_id = local_sweeps.sweep(GRID)
-    number = claim_elsewhere(sweep_id, 0, liveness.HEARTBEAT_GRACE / 4)
-    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
+    number = claim_elsewhere(sweep_id, 0, dated)
+    with beating_elsewhere(Path(".sweeps", sweep_id, "heartbeats", str(number)), dated):
+        local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
     df = local_sweeps.results(sweep_id).set_index("trial")
     assert df.loc[number, "state"] == "running"
     assert finished_x(sweep_id) == [2, 3, 4]
@@ -475,7 +519,7 @@ def test_a_trial_with_a_recent_heartbeat_on_another_machine_is_left_running(caps
 def test_a_live_agent_here_from_before_heartbeats_is_left_running():
     # Its process (here: pytest's parent) is alive on this machine, and it never beat.
     sweep_id = local_sweeps.sweep(GRID)
-    number = claim_elsewhere(sweep_id, 0, liveness.HEARTBEAT_GRACE * 10, beat=False,
+    number = claim_elsewhere(sweep_id, 0, -liveness.HEARTBEAT_GRACE * 10, beat=False,
                              agent=f"{socket.gethostname()}:{os.getppid()}")
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)
     assert local_sweeps.results(sweep_id).set_index("trial").loc[number, "state"] == "running"
