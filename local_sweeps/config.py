@@ -31,66 +31,31 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import re
 import warnings
 from pathlib import Path
 
 import yaml
 
-from .common import grid_total, is_number
+from .common import column_names, grid_total, is_number
 from .hyperband import hyperband_brackets
+from .schema import (
+    ALL_PARAM_KEYS,
+    DEPRECATED,
+    DISTRIBUTIONS,
+    EARLY_TERMINATE_KEYS,
+    GOALS,
+    GRID_DISTRIBUTIONS,
+    IMPUTE,
+    IMPUTE_WHILE_RUNNING,
+    LAUNCH_KEYS,
+    MAX_GRID_POINTS,
+    METHODS,
+    METRIC_KEYS,
+    PARAM_NAME,
+    STRING_KEYS,
+    TOP_LEVEL_KEYS,
+)
 from .yamlfiles import AliasError, ConfigLoader
-
-# ---------------------------------------------------------------------------
-# What a config may contain (schema.json)
-# ---------------------------------------------------------------------------
-
-METHODS = ("grid", "random", "bayes")
-GOALS = ("minimize", "maximize")
-IMPUTE = ("latest", "best", "worst")
-IMPUTE_WHILE_RUNNING = ("latest", "best", "worst", "false")  # "false" is a string in W&B
-
-STRING_KEYS = ("name", "description", "program", "project", "entity", "apiVersion")
-TOP_LEVEL_KEYS = ("method", "metric", "parameters", "run_cap", "early_terminate",
-                  "command", "kind", "controller") + STRING_KEYS
-# W&B Launch keys: they name a job to launch, which only W&B's servers can do.
-LAUNCH_KEYS = ("job", "image_uri", "scheduler")
-METRIC_KEYS = ("name", "goal", "target", "impute", "impute_while_running")
-EARLY_TERMINATE_KEYS = ("type", "min_iter", "max_iter", "s", "eta", "strict")
-
-# Each distribution's keys besides `distribution`: required ones, then optional ones
-# with W&B's defaults (schema.json, types kept: W&B fills q_normal's mu as 0, normal's as 0.0).
-DISTRIBUTIONS = {
-    "constant": (("value",), {}),
-    "categorical": (("values",), {}),
-    "categorical_w_probabilities": (("values", "probabilities"), {}),
-    "int_uniform": (("min", "max"), {}),
-    "uniform": (("min", "max"), {}),
-    "q_uniform": (("min", "max"), {"q": 1.0}),
-    "log_uniform_values": (("min", "max"), {}),
-    "q_log_uniform_values": (("min", "max"), {"q": 1.0}),
-    "inv_log_uniform_values": (("min", "max"), {}),
-    "normal": ((), {"mu": 0.0, "sigma": 1.0}),
-    "q_normal": ((), {"mu": 0, "sigma": 1, "q": 1.0}),
-    "log_normal": ((), {"mu": 0.0, "sigma": 1.0}),
-    "q_log_normal": ((), {"mu": 0, "sigma": 1, "q": 1.0}),
-    "beta": ((), {"a": 1, "b": 1}),
-    "q_beta": ((), {"a": 1, "b": 1, "q": 1.0}),
-    # Deprecated by W&B (min/max are natural logs): refused at the top level as W&B does.
-    "log_uniform": (("min", "max"), {}),
-    "inv_log_uniform": (("min", "max"), {}),
-    "q_log_uniform": (("min", "max"), {"q": 1.0}),
-}
-DEPRECATED = {"log_uniform": "log_uniform_values", "inv_log_uniform": "inv_log_uniform_values",
-              "q_log_uniform": "q_log_uniform_values"}
-# Grid search enumerates these only, as W&B's grid_search.py does.
-GRID_DISTRIBUTIONS = ("constant", "categorical", "int_uniform", "q_uniform")
-# A grid is enumerated up front; past this size it is surely a mistake.
-MAX_GRID_POINTS = 100_000
-
-_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")  # W&B's schema pattern
-_ALL_PARAM_KEYS = sorted({k for req, opt in DISTRIBUTIONS.values() for k in (*req, *opt)}
-                         | {"distribution", "parameters"})
 
 
 class SweepConfigError(ValueError):
@@ -202,8 +167,8 @@ def _infer_distribution(spec, path):
         missing = "max" if "min" in spec else "min"
         _fail(f"{path}.{missing}", "is missing: a range needs both min and max")
     for key in spec:
-        if key not in _ALL_PARAM_KEYS:
-            _fail(f"{path}.{key}", f"unknown key{_suggest(key, _ALL_PARAM_KEYS)}")
+        if key not in ALL_PARAM_KEYS:
+            _fail(f"{path}.{key}", f"unknown key{_suggest(key, ALL_PARAM_KEYS)}")
     _fail(path, "needs one of: values, value, min and max, parameters, or a distribution")
 
 
@@ -332,11 +297,35 @@ def _validate_parameters(params, path, method, nested=False):
         _fail(path, "must be a non-empty mapping of parameter names to specs")
     checked = {}
     for name, spec in params.items():
-        if not isinstance(name, str) or not _PARAM_NAME.match(name):
+        if not isinstance(name, str) or not PARAM_NAME.match(name):
             _fail(f"{path}.{name}", "a parameter name must start with a letter or _ and hold "
                                     "only letters, digits, _ . -")
         checked[name] = _validate_parameter(spec, f"{path}.{name}", method, nested)
     return checked
+
+
+def _declared(params, prefix=(), where="parameters"):
+    """``(dotted key, where it is declared)`` of every (nested) parameter."""
+    for name, spec in params.items():
+        if "parameters" in spec:
+            yield from _declared(spec["parameters"], (*prefix, name), f"{where}.{name}.parameters")
+        else:
+            yield ".".join((*prefix, name)), f"{where}.{name}"
+
+
+def _check_columns(params, metric_name):
+    """Refuse two parameters that would share one results column (and one flat key)."""
+    declared = list(_declared(params))
+    columns = column_names((key for key, _ in declared), metric_name)
+    first = {}
+    for key, where in declared:
+        column = columns[key]
+        if column in first:
+            _fail(first[column], f"and {where} would both be the results column {column!r} "
+                                 f"(nested names are joined by dots; a name taken by the "
+                                 f"results table gets 'config.'), so one would hide the "
+                                 f"other's values: rename one")
+        first[column] = where
 
 
 def _validate_metric(metric):
@@ -470,6 +459,7 @@ def validate_config(config):
         filled["metric"] = _validate_metric(config["metric"])
     elif method == "bayes":
         _fail("metric", "bayes search needs a metric to optimise: metric: {name: ..., goal: ...}")
+    _check_columns(filled["parameters"], filled.get("metric", {}).get("name"))
     if "run_cap" in config:
         filled["run_cap"] = _whole(config, "run_cap", "")
         if filled["run_cap"] <= 0:
