@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
+import threading
 import time
 
 import optuna
@@ -20,7 +22,7 @@ from . import heartbeat
 from .heartbeat import Heartbeat, Watch
 from .space import decode, grid_count, grid_trial_params, search_space
 from .state import LocalSweep, folder_error, new_id, now
-from .trial import check_wandb_dir, run_trial, trial_line
+from .trial import Terminated, check_wandb_dir, run_trial, trial_line
 
 # Stop an agent after this many failed trials in a row: a train() that is broken
 # fails every time, so going on would only burn the sweep. (W&B's agent stops at
@@ -43,6 +45,8 @@ class Agent:
         self.unrecorded = None   # the number of a trial claimed and not yet recorded
         self.watch = Watch()
         self.waiting_for = set()
+        self.terminated = False   # SIGTERM arrived
+        self.in_trial = False     # train() is running: SIGTERM interrupts it at once
 
     # -- claiming ------------------------------------------------------------
 
@@ -129,14 +133,14 @@ class Agent:
                   f"{heartbeat.HEARTBEAT_GRACE} s) to tell whether their agents are alive.")
         time.sleep(min(heartbeat.HEARTBEAT_INTERVAL, heartbeat.HEARTBEAT_GRACE) / 2)
 
-    def _release(self, study, error):
+    def _release(self, study, why):
         """Give back a claimed trial the agent cannot finish: recorded as interrupted (its
         grid point runs again), its heartbeat gone. Best effort: the disk may be full."""
         if self.unrecorded is None:
             return
         with contextlib.suppress(OSError):
             self.state.record(study, self.unrecorded, "failed", interrupted=True,
-                              error=f"the agent stopped: {folder_error(error)}")
+                              error=f"the agent stopped before the trial ran: {why}")
         with contextlib.suppress(OSError):
             self.state.heartbeat_path(self.unrecorded).unlink(missing_ok=True)
         self.unrecorded = None
@@ -167,8 +171,30 @@ class Agent:
             heartbeat = Heartbeat(state.heartbeat_path(trial.number))
         return (trial, run_id, config, heartbeat), None
 
+    def _on_sigterm(self, signum, frame):
+        self.terminated = True
+        if self.in_trial:
+            raise Terminated
+        # Otherwise the loop stops at its next step, never inside the claim lock.
+
+    @contextlib.contextmanager
+    def _sigterm_handled(self):
+        """SIGTERM handled like Ctrl-C while the agent runs (signals reach the main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
     def run(self):
-        """Run trials until ``count``, the sweep's end, a failing streak or Ctrl-C."""
+        """Run trials until ``count``, the sweep's end, a failing streak, Ctrl-C or SIGTERM."""
+        with self._sigterm_handled():
+            return self._run()
+
+    def _run(self):
         state = self.state
         try:
             with state.lock():
@@ -191,12 +217,19 @@ class Agent:
                 if claimed is None:
                     break
                 trial, run_id, config, heartbeat = claimed
+                if self.terminated:
+                    self._release(study, Terminated())
+                    raise Terminated
                 ran += 1
                 with heartbeat:
-                    outcome = self._run_trial(study, trial, run_id, config)
+                    self.in_trial = True
+                    try:
+                        outcome = self._run_trial(study, trial, run_id, config)
+                    finally:
+                        self.in_trial = False
                 print(trial_line(trial.number, config, outcome, metric))
-                if outcome.get("interrupted"):
-                    raise KeyboardInterrupt
+                if outcome.get("interrupted") or self.terminated:
+                    raise Terminated if self.terminated else KeyboardInterrupt
                 failures_in_a_row = failures_in_a_row + 1 if outcome["state"] == "failed" else 0
                 if failures_in_a_row >= self.max_failures:
                     stop_reason = (f"{failures_in_a_row} trials failed in a row, so the agent "
@@ -204,9 +237,10 @@ class Agent:
                                    f"train() and run the agent again")
                     break
         except KeyboardInterrupt:
-            stop_reason = f"interrupted; agent('{state.id}', ...) resumes the sweep"
+            how = "terminated (SIGTERM)" if self.terminated else "interrupted"
+            stop_reason = f"{how}; agent('{state.id}', ...) resumes the sweep"
         except OSError as e:   # the sweep's folder, not train(): that one is caught per trial
-            self._release(study, e)
+            self._release(study, folder_error(e))
             print(f"Agent stopped after {ran} trial(s): the sweep's folder cannot be written.")
             raise folder_error(e) from None
         finally:
@@ -252,4 +286,8 @@ def run_agent(sweep_id, function, count=None, entity=None, project=None,
     max_failures = max_consecutive_failed_runs or MAX_CONSECUTIVE_FAILURES
     runner = Agent(sweep_id, function, count, entity, project, max_failures)
     check_wandb_dir()
-    return runner.run()
+    ran = runner.run()
+    if runner.terminated:
+        # Asked to end, the process ends, with the status a shell gives a SIGTERM death.
+        raise SystemExit(128 + signal.SIGTERM)
+    return ran

@@ -45,6 +45,14 @@ class TrialStopped(BaseException):
     """
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, systemd, Kubernetes, Slurm), raised while a trial runs: the
+    trial ends as Ctrl-C ends it, recorded as interrupted."""
+
+    def __str__(self):
+        return "SIGTERM: the agent was asked to stop (kill, systemd, Slurm, ...)"
+
+
 class _LogWatch:
     """Watches every ``run.log`` of one trial, to see the metric as it is logged.
 
@@ -71,6 +79,9 @@ class _LogWatch:
             watch.locate(run)
             if exc_type is not None and issubclass(exc_type, TrialStopped):
                 return None  # observe() finished the run cleanly; no traceback to print
+            if exc_type is not None and issubclass(exc_type, Terminated):
+                run.finish(exit_code=1)  # as W&B would, less its traceback: the agent says why
+                return None
             return original_exit(run, exc_type, exc, tb)
 
         self._patch = wandb_internals.patch_run(log, exit_)
@@ -199,6 +210,8 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
             function()
     except TrialStopped:
         pass
+    except Terminated as e:
+        error, interrupted = f"{e}; the trial was interrupted", True
     except KeyboardInterrupt:
         error, interrupted = "KeyboardInterrupt: the trial was interrupted", True
     except SystemExit as e:

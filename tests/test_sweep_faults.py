@@ -297,6 +297,41 @@ def test_a_run_that_train_put_in_another_folder_is_found_there():
     assert df["score"].iloc[0] == 0.25 and df["epochs"].iloc[0] == 1
 
 
+def test_sigterm_records_the_trial_as_interrupted_and_exits_promptly():
+    import signal
+
+    sweep_id = local_sweeps.sweep({**GRID, "parameters": {"x": {"values": [1, 2]}}})
+    env = {**os.environ, "FIXTURE_SLEEP": "60",
+           "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
+    agent = subprocess.Popen([sys.executable, "-m", "local_sweeps", "agent", sweep_id,
+                              "--function", "sweep_fixtures:train_sleep"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 45
+        while not (local_sweeps.results(sweep_id)["state"] == "running").any():
+            assert agent.poll() is None and time.monotonic() < deadline, "no trial started"
+            time.sleep(0.1)
+        time.sleep(1.0)   # inside train() by now
+        agent.send_signal(signal.SIGTERM)
+        out, err = agent.communicate(timeout=20)
+    finally:
+        if agent.poll() is None:
+            agent.kill()
+            agent.wait()
+    assert agent.returncode == 128 + signal.SIGTERM, out + err
+    assert "Traceback" not in out + err, out + err
+    assert "terminated (SIGTERM)" in out.splitlines()[-1], out
+    df = local_sweeps.results(sweep_id)
+    assert list(df["state"]) == ["failed"] and "SIGTERM" in df["error"].iloc[0]
+    assert not any(Path(".sweeps", sweep_id, "heartbeats").iterdir())
+    os.environ["FIXTURE_SLEEP"] = "0"
+    try:
+        local_sweeps.agent(sweep_id, function=sweep_fixtures.train_sleep)
+    finally:
+        del os.environ["FIXTURE_SLEEP"]
+    assert finished_x(sweep_id) == [1, 2]   # the interrupted point ran again
+
+
 # ---------------------------------------------------------------------------
 # Never a login prompt
 # ---------------------------------------------------------------------------
