@@ -1,7 +1,8 @@
 """The small pieces several modules of the engine share: numbers, key paths, grid counts.
 
 A number here is what W&B's engine, reading JSON, takes for one: a real number that is
-not a bool. A key path is a parameter's place in a nested config,
+not a bool, in whatever type ``train()`` logged it (``float``, ``np.float32``,
+``np.int64``, a 0-d array). A key path is a parameter's place in a nested config,
 ``("optimizer", "lr")``; its results column joins it with dots, ``optimizer.lr``.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 
 # The results table's own columns, besides the metric and one column per parameter.
 FIXED_COLUMNS = ("trial", "run_id", "state", "epochs", "steps", "runtime", "start", "end",
@@ -19,14 +21,27 @@ FIXED_COLUMNS = ("trial", "run_id", "state", "epochs", "steps", "runtime", "star
 # Numbers
 # ---------------------------------------------------------------------------
 
+def as_number(value):
+    """``value`` as a Python int or float if it is a real number (not a bool), else None.
+
+    numpy scalars and 0-d arrays count, as W&B counts them once they are logged.
+    """
+    if getattr(value, "shape", None) == () and hasattr(value, "item"):
+        value = value.item()   # np.float32(0.5), np.array(0.5) -> 0.5; np.bool_ -> bool
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    return value if isinstance(value, (int, float)) else float(value)
+
+
 def is_number(value):
     """Whether ``value`` is a real number, not a bool (a config's ``min``, a run's metric)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return as_number(value) is not None
 
 
 def finite_number(value):
     """``value`` as a float if it is a finite real number (what hyperband counts), else None."""
-    return float(value) if is_number(value) and math.isfinite(value) else None
+    number = as_number(value)
+    return float(number) if number is not None and math.isfinite(number) else None
 
 
 # ---------------------------------------------------------------------------

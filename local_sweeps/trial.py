@@ -296,7 +296,7 @@ def _metric_problem(outcome, name, logged):
                          f"log a float, e.g. float(value)"}
     if value is not None and not math.isfinite(value):
         epoch = next((i + 1 for i, v in enumerate(logged)
-                      if is_number(v) and not math.isfinite(v)), None)
+                      if is_number(v) and finite_number(v) is None), None)
         where = f" at epoch {epoch}" if epoch else ""
         return {"error": f"the sweep metric {name!r} was {float(value)}{where}: the run "
                          f"diverged (try a smaller lr); it counts as finished, without a value"}

@@ -428,3 +428,49 @@ def test_cli_agent_from_a_bare_terminal_logs_offline(tmp_path):
     assert agent.returncode == 0, agent.stdout + agent.stderr
     results = local_sweeps.results(sweep_id)
     assert list(results["state"]) == ["finished", "finished"], results["error"].tolist()
+
+
+def numpy_logger(kind):
+    """A train() that logs score = x * epoch as ``kind`` (a numpy scalar or 0-d array)."""
+    import numpy as np
+    import wandb
+
+    as_kind = {"np.float32": np.float32, "np.int64": np.int64, "0-d array": np.array}[kind]
+
+    def train():
+        with wandb.init() as run:
+            x = wandb.config.x
+            for epoch in range(int(wandb.config.epochs)):
+                run.log({"epoch": epoch, "score": as_kind(x * (epoch + 1))})
+    return train
+
+
+@pytest.mark.parametrize("kind", ["np.float32", "np.int64", "0-d array"])
+def test_a_metric_logged_as_a_numpy_number_counts_everywhere(kind):
+    # As the end-to-end hyperband test, logging numpy numbers: the same decisions.
+    sweep_id = local_sweeps.sweep({
+        "method": "grid", "metric": {"name": "score", "goal": "maximize"},
+        "early_terminate": HYPERBAND,
+        "parameters": {"x": {"values": [4, 3, 5]}, "epochs": {"value": 9}}})
+    local_sweeps.agent(sweep_id, function=numpy_logger(kind))
+    df = local_sweeps.results(sweep_id).set_index("x")
+    assert list(df["state"][[4, 3, 5]]) == ["finished", "stopped", "finished"]
+    assert list(df["epochs"][[4, 3, 5]]) == [9, 1, 9]
+    assert list(df["score"][[4, 3, 5]]) == [36, 3, 45]
+
+
+def test_a_numpy_nan_metric_is_a_diverged_run_at_its_epoch():
+    import numpy as np
+    import wandb
+
+    def train():
+        with wandb.init() as run:
+            run.log({"score": np.float32(0.5)})
+            run.log({"score": np.float32("nan")})
+
+    sweep_id = local_sweeps.sweep({"method": "grid", "metric": {"name": "score"},
+                                   "parameters": {"x": {"values": [1]}}})
+    local_sweeps.agent(sweep_id, function=train)
+    df = local_sweeps.results(sweep_id)
+    assert df["state"].iloc[0] == "finished"
+    assert "the sweep metric 'score' was nan at epoch 2: the run diverged" in df["error"].iloc[0]
