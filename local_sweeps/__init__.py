@@ -9,8 +9,8 @@ reader's ``wandb.init(config=None)`` / ``wandb.config`` code runs unchanged.
 The search follows W&B's own sweep engine (the ``sweeps`` package behind W&B's servers):
 the same verdict on a config, the same grid in the same order, the same distribution of
 random draws, the same hyperband decisions. ``tests/test_wandb_reference.py`` checks
-this against behaviour recorded from it. The functions ``grid_points``, ``sample_value``
-and ``hyperband_stop`` expose those three pieces on their own.
+this against behaviour recorded from it, through ``space.grid_points``,
+``space.sample_value`` and ``hyperband.hyperband_stop``, which expose those pieces on their own.
 
 Sweep state lives in ``.sweeps/<sweep_id>/`` under the working directory::
 
@@ -21,10 +21,14 @@ Sweep state lives in ``.sweeps/<sweep_id>/`` under the working directory::
     heartbeats/<trial>   touched every few seconds while a trial runs, so an agent that
                          died (on any machine sharing the folder) has its trial reclaimed
 
-Modules: ``config`` validates the YAML as W&B does, ``space`` turns it into a search
-space (grid points, random draws, Optuna distributions), ``hyperband`` decides early
-termination, ``controller`` holds ``sweep``/``agent``/``results``, ``trial`` runs one
-trial as a W&B run, ``tables`` builds the results tables.
+Modules: ``controller`` holds ``sweep``/``agent``/``results``/``find_sweep``/``ensure_sweep``
+and decides, in one place, whether W&B's engine (``online``) or the local one (``local``)
+runs them. Locally: ``config`` validates the YAML as W&B does, ``space`` turns it into a
+search space (grid points, random draws, Optuna distributions), ``hyperband`` decides
+early termination, ``state`` keeps a sweep on disk, ``runner`` is the agent that claims
+and runs trials, ``heartbeat`` tells live agents from dead ones, ``trial`` runs one trial
+as a W&B run, ``tables`` builds the results tables, and ``common`` holds the few pieces
+several of them share.
 
 Command line, mirroring ``wandb sweep`` and ``wandb agent``::
 
@@ -34,21 +38,10 @@ Command line, mirroring ``wandb sweep`` and ``wandb agent``::
 """
 
 from .config import SweepConfigError, SweepConfigWarning, load_config, validate_config
-from .controller import (
-                         MAX_CONSECUTIVE_FAILURES,
-                         SweepNotFoundError,
-                         SweepStateError,
-                         agent,
-                         ensure_sweep,
-                         find_sweep,
-                         results,
-                         sweep,
-)
-from .hyperband import hyperband_brackets, hyperband_check, hyperband_stop
-from .space import grid_points, sample_value
+from .controller import agent, ensure_sweep, find_sweep, results, sweep
+from .hyperband import hyperband_brackets
+from .state import SweepIdError, SweepNotFoundError, SweepStateError
 
 __all__ = ["sweep", "agent", "results", "find_sweep", "ensure_sweep", "validate_config",
            "load_config", "SweepConfigError", "SweepConfigWarning", "SweepNotFoundError",
-           "SweepStateError",
-           "MAX_CONSECUTIVE_FAILURES", "grid_points", "sample_value", "hyperband_stop",
-           "hyperband_brackets", "hyperband_check"]
+           "SweepIdError", "SweepStateError", "hyperband_brackets"]

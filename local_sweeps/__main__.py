@@ -8,7 +8,8 @@ import os
 import sys
 
 from .config import SweepConfigError
-from .controller import SweepNotFoundError, SweepStateError, agent, results, sweep
+from .controller import agent, results, sweep
+from .state import SweepNotFoundError, SweepStateError, folder_error
 
 
 def _import_function(spec):
@@ -82,6 +83,8 @@ def main(argv=None):
         parser.exit(2, f"error: {e}\n")
     except SweepStateError as e:  # not a usage error: the sweep's files are damaged
         parser.exit(1, f"error: {e}\n")
+    except OSError as e:  # the sweep's folder cannot be written: a full disk, permissions
+        parser.exit(1, f"error: {folder_error(e)}\n")
     return 0
 
 

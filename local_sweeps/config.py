@@ -31,64 +31,31 @@ from __future__ import annotations
 import difflib
 import json
 import math
-import re
 import warnings
 from pathlib import Path
 
 import yaml
 
+from .common import column_names, grid_total, is_number
 from .hyperband import hyperband_brackets
-
-# ---------------------------------------------------------------------------
-# What a config may contain (schema.json)
-# ---------------------------------------------------------------------------
-
-METHODS = ("grid", "random", "bayes")
-GOALS = ("minimize", "maximize")
-IMPUTE = ("latest", "best", "worst")
-IMPUTE_WHILE_RUNNING = ("latest", "best", "worst", "false")  # "false" is a string in W&B
-
-STRING_KEYS = ("name", "description", "program", "project", "entity", "apiVersion")
-TOP_LEVEL_KEYS = ("method", "metric", "parameters", "run_cap", "early_terminate",
-                  "command", "kind", "controller") + STRING_KEYS
-# W&B Launch keys: they name a job to launch, which only W&B's servers can do.
-LAUNCH_KEYS = ("job", "image_uri", "scheduler")
-METRIC_KEYS = ("name", "goal", "target", "impute", "impute_while_running")
-EARLY_TERMINATE_KEYS = ("type", "min_iter", "max_iter", "s", "eta", "strict")
-
-# Each distribution's keys besides `distribution`: required ones, then optional ones
-# with W&B's defaults (schema.json, types kept: W&B fills q_normal's mu as 0, normal's as 0.0).
-DISTRIBUTIONS = {
-    "constant": (("value",), {}),
-    "categorical": (("values",), {}),
-    "categorical_w_probabilities": (("values", "probabilities"), {}),
-    "int_uniform": (("min", "max"), {}),
-    "uniform": (("min", "max"), {}),
-    "q_uniform": (("min", "max"), {"q": 1.0}),
-    "log_uniform_values": (("min", "max"), {}),
-    "q_log_uniform_values": (("min", "max"), {"q": 1.0}),
-    "inv_log_uniform_values": (("min", "max"), {}),
-    "normal": ((), {"mu": 0.0, "sigma": 1.0}),
-    "q_normal": ((), {"mu": 0, "sigma": 1, "q": 1.0}),
-    "log_normal": ((), {"mu": 0.0, "sigma": 1.0}),
-    "q_log_normal": ((), {"mu": 0, "sigma": 1, "q": 1.0}),
-    "beta": ((), {"a": 1, "b": 1}),
-    "q_beta": ((), {"a": 1, "b": 1, "q": 1.0}),
-    # Deprecated by W&B (min/max are natural logs): refused at the top level as W&B does.
-    "log_uniform": (("min", "max"), {}),
-    "inv_log_uniform": (("min", "max"), {}),
-    "q_log_uniform": (("min", "max"), {"q": 1.0}),
-}
-DEPRECATED = {"log_uniform": "log_uniform_values", "inv_log_uniform": "inv_log_uniform_values",
-              "q_log_uniform": "q_log_uniform_values"}
-# Grid search enumerates these only, as W&B's grid_search.py does.
-GRID_DISTRIBUTIONS = ("constant", "categorical", "int_uniform", "q_uniform")
-# A grid is enumerated up front; past this size it is surely a mistake.
-MAX_GRID_POINTS = 100_000
-
-_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")  # W&B's schema pattern
-_ALL_PARAM_KEYS = sorted({k for req, opt in DISTRIBUTIONS.values() for k in (*req, *opt)}
-                         | {"distribution", "parameters"})
+from .schema import (
+    ALL_PARAM_KEYS,
+    DEPRECATED,
+    DISTRIBUTIONS,
+    EARLY_TERMINATE_KEYS,
+    GOALS,
+    GRID_DISTRIBUTIONS,
+    IMPUTE,
+    IMPUTE_WHILE_RUNNING,
+    LAUNCH_KEYS,
+    MAX_GRID_POINTS,
+    METHODS,
+    METRIC_KEYS,
+    PARAM_NAME,
+    STRING_KEYS,
+    TOP_LEVEL_KEYS,
+)
+from .yamlfiles import AliasError, ConfigLoader
 
 
 class SweepConfigError(ValueError):
@@ -123,13 +90,9 @@ def _check_keys(mapping, allowed, path):
                                     f"{', '.join(allowed)}")
 
 
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _number(spec, key, path):
     value = spec[key]
-    if not _is_number(value) or not math.isfinite(value):
+    if not is_number(value) or not math.isfinite(value):
         hint = ""
         if isinstance(value, str):
             # PyYAML reads `1e-4` (no dot) as a string; load_config() accepts it.
@@ -141,7 +104,7 @@ def _number(spec, key, path):
 def _whole(spec, key, path):
     """An integer, where W&B's schema also takes a whole float (``run_cap: 5.0``)."""
     value = spec[key]
-    if not _is_number(value) or not float(value).is_integer():
+    if not is_number(value) or not float(value).is_integer():
         _fail(_join(path, key), f"must be an integer, got {value!r}")
     return int(value)
 
@@ -149,16 +112,6 @@ def _whole(spec, key, path):
 # ---------------------------------------------------------------------------
 # Loading
 # ---------------------------------------------------------------------------
-
-class _Loader(yaml.SafeLoader):
-    """YAML 1.1 loader that also reads `1e-4` as a float, as YAML 1.2 and W&B do."""
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"))
-
 
 def load_config(config):
     """Return a sweep config as a dict, reading it from YAML when given a path.
@@ -179,7 +132,9 @@ def load_config(config):
             _fail("", f"no sweep config file at {config}")
         with open(path) as f:
             try:
-                config = yaml.load(f, Loader=_Loader)
+                config = yaml.load(f, Loader=ConfigLoader)
+            except AliasError as e:
+                _fail("", f"{config}: {e}")
             except yaml.YAMLError as e:
                 _fail("", f"{config} is not valid YAML: {e}")
     if not isinstance(config, dict):
@@ -189,62 +144,6 @@ def load_config(config):
         return json.loads(json.dumps(config))
     except (TypeError, ValueError) as e:
         _fail("", f"the sweep config holds a value that is not YAML/JSON data: {e}")
-
-
-# ---------------------------------------------------------------------------
-# Grid arithmetic (shared with space.py, so both count the same points)
-# ---------------------------------------------------------------------------
-
-_ENCODER = json.JSONEncoder(sort_keys=True)   # one encoder: json.dumps(sort_keys=) builds one a call
-
-
-def value_key(value):
-    """The identity W&B's grid gives a value (grid_search.py's ``yaml_hash``).
-
-    A whole float at the top counts as its int (``1.0`` is ``1``), but ``True`` is not
-    ``1`` and ``[1.0]`` is not ``[1]``.
-    """
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
-        return ("number", value)
-    if isinstance(value, str):
-        return ("str", value)
-    return ("json", _ENCODER.encode(value))
-
-
-def unique_values(values):
-    """A values list as W&B's grid takes it: first position of each value, last spelling.
-
-    W&B hashes every value and maps a hash to the last value that had it, so
-    ``[1, 1.0, True]`` gives the points ``1.0`` and ``True``. Linear in the list length.
-    """
-    last = {}
-    for v in values:
-        last[value_key(v)] = v   # dicts keep first-insertion order, the value updates
-    return list(last.values())
-
-
-def q_grid_size(spec):
-    """How many points W&B's grid takes from a q_uniform: ``len(np.arange(min, max, q))``."""
-    low, high, q = spec["min"], spec["max"], spec["q"]
-    if all(isinstance(v, int) for v in (low, high, q)):
-        return max(0, -((low - high) // q))
-    return max(0, math.ceil((high - low) / q))
-
-
-def grid_size(spec):
-    """The number of grid values of one validated parameter spec, counted, not listed."""
-    kind = spec["distribution"]
-    if kind == "constant":
-        return 1
-    if kind == "categorical":
-        return len({value_key(v) for v in spec["values"]})
-    if kind == "int_uniform":
-        return spec["max"] - spec["min"] + 1
-    return q_grid_size(spec)
 
 
 # ---------------------------------------------------------------------------
@@ -268,15 +167,15 @@ def _infer_distribution(spec, path):
         missing = "max" if "min" in spec else "min"
         _fail(f"{path}.{missing}", "is missing: a range needs both min and max")
     for key in spec:
-        if key not in _ALL_PARAM_KEYS:
-            _fail(f"{path}.{key}", f"unknown key{_suggest(key, _ALL_PARAM_KEYS)}")
+        if key not in ALL_PARAM_KEYS:
+            _fail(f"{path}.{key}", f"unknown key{_suggest(key, ALL_PARAM_KEYS)}")
     _fail(path, "needs one of: values, value, min and max, parameters, or a distribution")
 
 
 def _check_probabilities(spec, path):
     values, probs = spec["values"], spec["probabilities"]
     if not isinstance(probs, list) or not probs or not all(
-            _is_number(p) and p >= 0 for p in probs):
+            is_number(p) and p >= 0 for p in probs):
         _fail(f"{path}.probabilities", f"must be a non-empty list of numbers >= 0, got {probs!r}")
     if len(probs) != len(values):
         _fail(f"{path}.probabilities", f"has {len(probs)} entries for {len(values)} values")
@@ -297,6 +196,78 @@ def _check_q_range(filled, path):
                     f"outside min={low}..max={high}; make min and max multiples of q")
 
 
+def _distribution(spec, path):
+    """The parameter's distribution: the one it names, or the one W&B infers."""
+    dist = spec.get("distribution")
+    if dist is None:
+        return _infer_distribution(spec, path)
+    if dist not in DISTRIBUTIONS:
+        current = [d for d in DISTRIBUTIONS if d not in DEPRECATED]
+        _fail(f"{path}.distribution", f"unknown distribution {dist!r}"
+              f"{_suggest(dist, current)}; allowed: {', '.join(current)}")
+    return dist
+
+
+def _filled(spec, dist, path):
+    """The spec with its distribution's keys checked and W&B's defaults filled in."""
+    required, optional = DISTRIBUTIONS[dist]
+    _check_keys(spec, ("distribution", *required, *optional), path)
+    for key in required:
+        if key not in spec:
+            _fail(f"{path}.{key}", f"is required by distribution {dist}")
+    return {**spec, "distribution": dist,
+            **{key: spec.get(key, default) for key, default in optional.items()}}
+
+
+def _check_deprecated(spec, dist, path, nested):
+    why = (f"{dist} is deprecated by W&B: its min and max are natural-log exponents, so "
+           f"min: {spec['min']}, max: {spec['max']} draws e**{spec['min']}..e**{spec['max']} = "
+           f"{math.exp(min(spec['min'], 700)):.5g}..{math.exp(min(spec['max'], 700)):.5g}. "
+           f"Use {DEPRECATED[dist]} to give the values themselves")
+    if not nested:
+        _fail(f"{path}.distribution", why)
+    _warn(f"{path}.distribution", why + " (W&B accepts it nested only)")
+
+
+def _check_values(spec, dist, path):
+    values = spec["values"]
+    if not isinstance(values, list) or not values:
+        _fail(f"{path}.values", f"must be a non-empty list, got {values!r}")
+    if dist == "categorical_w_probabilities":
+        _check_probabilities(spec, path)
+
+
+def _check_int_range(spec, path):
+    for key in ("min", "max"):
+        if not isinstance(spec[key], int):
+            _fail(f"{path}.{key}", f"int_uniform takes integers, got {spec[key]!r} (W&B "
+                                   f"refuses {spec[key]!r} here too: write it without '.0')")
+
+
+# Numbers that must be above zero, and what to say when one is not.
+_POSITIVE = (("q", "must be a number > 0, got {!r}"),
+             ("sigma", "must be > 0, got {!r}"),   # W&B takes sigma: 0, then draws NaN
+             ("a", "must be > 0, got {!r} (W&B takes 0, then draws NaN)"),
+             ("b", "must be > 0, got {!r} (W&B takes 0, then draws NaN)"))
+
+
+def _check_numbers(filled, dist, path):
+    """Every numeric key a finite number, ranges the right way round, scales above 0."""
+    for key in ("min", "max", "mu", "q", "sigma", "a", "b"):
+        if key in filled:
+            _number(filled, key, path)
+    if dist == "int_uniform":
+        _check_int_range(filled, path)
+    if "min" in filled and filled["min"] >= filled["max"]:
+        _fail(f"{path}.min", f"min ({filled['min']}) must be less than max ({filled['max']})")
+    if dist.endswith("_values") and filled["min"] <= 0:
+        _fail(f"{path}.min", f"{dist} takes the values themselves, so min must be > 0 "
+                             f"(got {filled['min']})")
+    for key, message in _POSITIVE:
+        if key in filled and filled[key] <= 0:
+            _fail(f"{path}.{key}", message.format(filled[key]))
+
+
 def _validate_parameter(spec, path, method, nested):
     """Check one parameter spec and return it with W&B's defaults filled in."""
     if not isinstance(spec, dict):
@@ -306,60 +277,15 @@ def _validate_parameter(spec, path, method, nested):
         _check_keys(spec, ("parameters",), path)
         return {"parameters": _validate_parameters(spec["parameters"], f"{path}.parameters",
                                                    method, nested=True)}
-    dist = spec.get("distribution")
-    if dist is None:
-        dist = _infer_distribution(spec, path)
-    elif dist not in DISTRIBUTIONS:
-        current = [d for d in DISTRIBUTIONS if d not in DEPRECATED]
-        _fail(f"{path}.distribution", f"unknown distribution {dist!r}"
-              f"{_suggest(dist, current)}; allowed: {', '.join(current)}")
-    required, optional = DISTRIBUTIONS[dist]
-    _check_keys(spec, ("distribution", *required, *optional), path)
-    for key in required:
-        if key not in spec:
-            _fail(f"{path}.{key}", f"is required by distribution {dist}")
-    filled = {**spec, "distribution": dist}
-    for key, default in optional.items():
-        filled.setdefault(key, default)
-
+    dist = _distribution(spec, path)
+    filled = _filled(spec, dist, path)
     if dist in DEPRECATED:
-        why = (f"{dist} is deprecated by W&B: its min and max are natural-log exponents, so "
-               f"min: {spec['min']}, max: {spec['max']} draws e**{spec['min']}..e**{spec['max']} = "
-               f"{math.exp(min(spec['min'], 700)):.5g}..{math.exp(min(spec['max'], 700)):.5g}. "
-               f"Use {DEPRECATED[dist]} to give the values themselves")
-        if not nested:
-            _fail(f"{path}.distribution", why)
-        _warn(f"{path}.distribution", why + " (W&B accepts it nested only)")
+        _check_deprecated(spec, dist, path, nested)
     if dist in ("categorical", "categorical_w_probabilities"):
-        values = spec["values"]
-        if not isinstance(values, list) or not values:
-            _fail(f"{path}.values", f"must be a non-empty list, got {values!r}")
-        if dist == "categorical_w_probabilities":
-            _check_probabilities(spec, path)
-    for key in ("min", "max", "mu", "q", "sigma", "a", "b"):
-        if key in filled:
-            _number(filled, key, path)
-    if dist == "int_uniform":
-        for key in ("min", "max"):
-            if not isinstance(spec[key], int):
-                _fail(f"{path}.{key}", f"int_uniform takes integers, got {spec[key]!r} (W&B "
-                                       f"refuses {spec[key]!r} here too: write it without '.0')")
-    if "min" in filled and filled["min"] >= filled["max"]:
-        _fail(f"{path}.min", f"min ({filled['min']}) must be less than max ({filled['max']})")
-    if dist.endswith("_values") and filled["min"] <= 0:
-        _fail(f"{path}.min", f"{dist} takes the values themselves, so min must be > 0 "
-                             f"(got {filled['min']})")
-    if "q" in filled and filled["q"] <= 0:
-        _fail(f"{path}.q", f"must be a number > 0, got {filled['q']!r}")
-    if "sigma" in filled and filled["sigma"] <= 0:
-        # W&B takes sigma: 0, then draws NaN.
-        _fail(f"{path}.sigma", f"must be > 0, got {filled['sigma']!r}")
-    for key in ("a", "b"):
-        if key in filled and filled[key] <= 0:
-            _fail(f"{path}.{key}", f"must be > 0, got {filled[key]!r} (W&B takes 0, then draws NaN)")
+        _check_values(spec, dist, path)
+    _check_numbers(filled, dist, path)
     if dist in ("q_uniform", "q_log_uniform_values") and method != "grid":
         _check_q_range(filled, path)   # a grid takes np.arange(min, max, q): inside
-
     if method == "grid" and dist not in GRID_DISTRIBUTIONS:
         _fail(path, f"grid search cannot enumerate {dist}; use values: [...], int_uniform, "
                     f"q_uniform, or method random/bayes")
@@ -371,11 +297,35 @@ def _validate_parameters(params, path, method, nested=False):
         _fail(path, "must be a non-empty mapping of parameter names to specs")
     checked = {}
     for name, spec in params.items():
-        if not isinstance(name, str) or not _PARAM_NAME.match(name):
+        if not isinstance(name, str) or not PARAM_NAME.match(name):
             _fail(f"{path}.{name}", "a parameter name must start with a letter or _ and hold "
                                     "only letters, digits, _ . -")
         checked[name] = _validate_parameter(spec, f"{path}.{name}", method, nested)
     return checked
+
+
+def _declared(params, prefix=(), where="parameters"):
+    """``(dotted key, where it is declared)`` of every (nested) parameter."""
+    for name, spec in params.items():
+        if "parameters" in spec:
+            yield from _declared(spec["parameters"], (*prefix, name), f"{where}.{name}.parameters")
+        else:
+            yield ".".join((*prefix, name)), f"{where}.{name}"
+
+
+def _check_columns(params, metric_name):
+    """Refuse two parameters that would share one results column (and one flat key)."""
+    declared = list(_declared(params))
+    columns = column_names((key for key, _ in declared), metric_name)
+    first = {}
+    for key, where in declared:
+        column = columns[key]
+        if column in first:
+            _fail(first[column], f"and {where} would both be the results column {column!r} "
+                                 f"(nested names are joined by dots; a name taken by the "
+                                 f"results table gets 'config.'), so one would hide the "
+                                 f"other's values: rename one")
+        first[column] = where
 
 
 def _validate_metric(metric):
@@ -420,9 +370,9 @@ def _validate_early_terminate(et):
         if isinstance(et["s"], bool) or not isinstance(et["s"], int):
             _fail("early_terminate.s", f"must be an integer (W&B's engine crashes on "
                                        f"{et['s']!r})")
-    elif "s" in et and not _is_number(et["s"]):
+    elif "s" in et and not is_number(et["s"]):
         _fail("early_terminate.s", f"must be a number, got {et['s']!r}")
-    if not _is_number(filled["eta"]) or filled["eta"] <= 1:
+    if not is_number(filled["eta"]) or filled["eta"] <= 1:
         _fail("early_terminate.eta", f"must be a number > 1, got {filled['eta']!r}")
     if not isinstance(filled["strict"], bool):
         _fail("early_terminate.strict", f"must be true or false, got {filled['strict']!r}")
@@ -509,6 +459,7 @@ def validate_config(config):
         filled["metric"] = _validate_metric(config["metric"])
     elif method == "bayes":
         _fail("metric", "bayes search needs a metric to optimise: metric: {name: ..., goal: ...}")
+    _check_columns(filled["parameters"], filled.get("metric", {}).get("name"))
     if "run_cap" in config:
         filled["run_cap"] = _whole(config, "run_cap", "")
         if filled["run_cap"] <= 0:
@@ -518,18 +469,9 @@ def validate_config(config):
             _fail("metric", "early_terminate needs a metric to compare runs by")
         filled["early_terminate"] = _validate_early_terminate(config["early_terminate"])
     if method == "grid":
-        size = _grid_size(filled["parameters"])
+        size = grid_total(filled["parameters"], stop_above=MAX_GRID_POINTS)
         if size > MAX_GRID_POINTS:
             _fail("parameters", f"the grid has too many points ({size:.3g}, more than "
                                 f"{MAX_GRID_POINTS}); use random or bayes search")
     return filled
 
-
-def _grid_size(params):
-    """The grid's size, multiplied out with an early stop so huge grids cost nothing."""
-    size = 1
-    for spec in params.values():
-        size *= _grid_size(spec["parameters"]) if "parameters" in spec else grid_size(spec)
-        if size > MAX_GRID_POINTS:
-            return size
-    return size

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import math
 
+from .common import finite_number
+
 
 def hyperband_brackets(early_terminate):
     """The bands (epoch counts) at which hyperband compares runs, as W&B lists them.
@@ -55,12 +57,6 @@ def hyperband_brackets(early_terminate):
         bands.append(int(band))
         band *= eta
     return bands
-
-
-def _valid(value):
-    """A metric value W&B's hyperband counts: a finite number, not a bool."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
 
 
 def hyperband_stop(histories, running, early_terminate, goal):
@@ -98,7 +94,7 @@ def _decider(histories, early_terminate, goal):
     """
     bands = hyperband_brackets(early_terminate)
     sign = -1.0 if goal == "maximize" else 1.0
-    clean = [[sign * v for v in h if _valid(v)] for h in histories]
+    clean = [[sign * v for v in map(finite_number, h) if v is not None] for h in histories]
     thresholds = _thresholds(bands, [h for h in clean if h], early_terminate.get("eta", 3))
     strict = early_terminate.get("strict", True) is True
     return (lambda history: _decide(history, bands, thresholds, strict)), clean, sign

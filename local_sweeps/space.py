@@ -26,7 +26,8 @@ from statistics import NormalDist
 
 import optuna
 
-from .config import SweepConfigError, _grid_size, grid_size, unique_values, validate_config
+from .common import grid_size, grid_total, nest, unique_values
+from .config import SweepConfigError, validate_config
 
 # W&B draws u = random.uniform(0, 1); keep u off 0 and 1, where the normal family is infinite.
 _U_EPS = 2.0 ** -53
@@ -191,26 +192,16 @@ def search_space(config):
             if p.kind != "constant"}
 
 
-def _nest(pairs):
-    values = {}
-    for path, value in pairs:
-        node = values
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
-    return values
-
-
 def decode(config, optuna_params):
     """The nested ``wandb.config`` dict for a trial's Optuna params (constants included)."""
     method = config["method"]
-    return _nest((p.path, p.to_value(method, optuna_params.get(p.optuna_name(method))))
+    return nest((p.path, p.to_value(method, optuna_params.get(p.optuna_name(method))))
                  for p in flatten_parameters(config))
 
 
 def grid_count(config):
     """How many points a validated grid config has (counted, not listed)."""
-    return _grid_size(config["parameters"])
+    return grid_total(config["parameters"])
 
 
 def grid_trial_params(config, index):
@@ -243,7 +234,7 @@ def grid_points(config):
     if config["method"] != "grid":
         raise SweepConfigError(f"method: grid_points needs method grid, got {config['method']!r}")
     params = flatten_parameters(config)
-    return [_nest(zip((p.path for p in params), point, strict=True))
+    return [nest(zip((p.path for p in params), point, strict=True))
             for point in itertools.product(*(p.grid_values() for p in params))]
 
 

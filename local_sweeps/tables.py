@@ -9,19 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .common import FIXED_COLUMNS, column_names, pull
 from .space import flatten_parameters
 
-FIXED_COLUMNS = ("trial", "run_id", "state", "epochs", "steps", "runtime", "start", "end",
-                 "error")
-
-
-def _pull(config, path):
-    """The value at a parameter's key path in a (nested) run config, or None."""
-    for part in path:
-        if not isinstance(config, dict) or part not in config:
-            return None
-        config = config[part]
-    return config
+__all__ = ["FIXED_COLUMNS", "results_frame", "api_results_frame"]
 
 
 def results_frame(rows, metric_name, params):
@@ -44,14 +35,13 @@ def results_frame(rows, metric_name, params):
     pandas.DataFrame
         Sorted by trial number.
     """
-    taken = set(FIXED_COLUMNS) | {metric_name}
-    names = {p.key: (f"config.{p.key}" if p.key in taken else p.key) for p in params}
+    names = column_names((p.key for p in params), metric_name)
     columns = ["trial", "run_id", "state"] + ([metric_name] if metric_name else []) + \
         list(names.values()) + ["epochs", "steps", "runtime", "start", "end", "error"]
     table = []
     for row in rows:
         config = row.pop("config") or {}
-        row.update({names[p.key]: _pull(config, p.path) for p in params})
+        row.update({names[p.key]: pull(config, p.path) for p in params})
         if metric_name:
             row[metric_name] = row.pop("metric", None)
         table.append(row)

@@ -27,8 +27,9 @@ import wandb
 
 import wandb_internals  # the repository root is on the path wherever local_sweeps is imported
 
-from .config import _is_number
-from .hyperband import _valid, hyperband_check
+from .common import finite_number, flatten, is_number
+from .hyperband import hyperband_check
+from .state import SweepFolderError
 
 # The environment variables a trial sets (as W&B's agent does) and then restores.
 TRIAL_ENV = ("WANDB_SWEEP_PARAM_PATH", "WANDB_RUN_ID", "WANDB_RUN_GROUP", "WANDB_PROJECT",
@@ -44,6 +45,14 @@ class TrialStopped(BaseException):
     """
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, systemd, Kubernetes, Slurm), raised while a trial runs: the
+    trial ends as Ctrl-C ends it, recorded as interrupted."""
+
+    def __str__(self):
+        return "SIGTERM: the agent was asked to stop (kill, systemd, Slurm, ...)"
+
+
 class _LogWatch:
     """Watches every ``run.log`` of one trial, to see the metric as it is logged.
 
@@ -56,17 +65,23 @@ class _LogWatch:
         self.history = []   # the metric's finite values, in log order
         self.logged = []    # every value logged as the metric, whatever it was
         self.stopped = None  # (bracket, cut) when hyperband stopped the trial
+        self.run_dir = None  # where W&B writes the run, wherever train() put it
 
     def __enter__(self):
         watch = self
 
         def log(original_log, run, data, *args, **kwargs):
             original_log(run, data, *args, **kwargs)
+            watch.locate(run)
             watch.observe(run, data)
 
         def exit_(original_exit, run, exc_type, exc, tb):
+            watch.locate(run)
             if exc_type is not None and issubclass(exc_type, TrialStopped):
                 return None  # observe() finished the run cleanly; no traceback to print
+            if exc_type is not None and issubclass(exc_type, Terminated):
+                run.finish(exit_code=1)  # as W&B would, less its traceback: the agent says why
+                return None
             return original_exit(run, exc_type, exc, tb)
 
         self._patch = wandb_internals.patch_run(log, exit_)
@@ -76,17 +91,25 @@ class _LogWatch:
     def __exit__(self, *exc):
         self._patch.__exit__(*exc)
 
+    def locate(self, run):
+        """Note the run's folder (``run.dir`` is its ``files/``): ``wandb.init(dir=...)``
+        or W&B's fallback to a temporary folder may put it outside ``WANDB_DIR``."""
+        if self.run_dir is None:
+            with contextlib.suppress(Exception):   # a finished run may refuse; the glob remains
+                self.run_dir = Path(run.dir).parent
+
     def observe(self, run, data):
         if not self.metric or self.metric["name"] not in data:
             return
         value = data[self.metric["name"]]
         self.logged.append(value)  # for a precise reason if it is not a finite number
         # W&B's hyperband skips values that are not finite numbers (filter_invalid).
-        if not _valid(value):
+        number = finite_number(value)
+        if number is None:
             return
-        self.history.append(float(value))
+        self.history.append(number)
         # Reported to the shared journal, so agents in other processes see it live.
-        self.trial.report(float(value), step=len(self.history) - 1)
+        self.trial.report(number, step=len(self.history) - 1)
         if not self.early_terminate:
             return
         stop, bracket, cut = hyperband_check(
@@ -99,6 +122,26 @@ class _LogWatch:
             run.finish(exit_code=0)
             raise TrialStopped(f"hyperband stopped this trial after {len(self.history)} "
                                f"epochs at bracket {bracket}")
+
+
+def check_wandb_dir():
+    """Refuse a ``WANDB_DIR`` that W&B cannot write, before any trial runs.
+
+    W&B's test (``wandb_init.try_create_root_dir``): the folder can be made, read and
+    written. Where it fails, W&B warns and logs to a temporary folder instead, where
+    nobody would look for the sweep's runs (nor ``wandb sync`` find them).
+    """
+    root = os.environ.get("WANDB_DIR") or "."
+    try:
+        os.makedirs(root, exist_ok=True)
+        usable = os.access(root, os.W_OK | os.R_OK)
+        reason = "not writable"
+    except OSError as e:
+        usable, reason = False, e.strerror or str(e)
+    if not usable:
+        raise SweepFolderError(
+            f"WANDB_DIR={root} cannot be written ({reason}): W&B would put each trial's run "
+            f"in a temporary folder; set WANDB_DIR to a folder you can write to, or unset it")
 
 
 def run_trial(function, trial, *, run_id, config, param_path, group, project=None,
@@ -167,6 +210,8 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
             function()
     except TrialStopped:
         pass
+    except Terminated as e:
+        error, interrupted = f"{e}; the trial was interrupted", True
     except KeyboardInterrupt:
         error, interrupted = "KeyboardInterrupt: the trial was interrupted", True
     except SystemExit as e:
@@ -178,6 +223,7 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
         error = traceback.format_exc()
     try:
         if wandb.run is not None:  # pyagent finishes a run the function left open
+            watch.locate(wandb.run)
             wandb.finish(exit_code=1 if error else 0)
     finally:
         for key, value in saved.items():
@@ -186,7 +232,7 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
             else:
                 os.environ[key] = value
     end = datetime.datetime.now(datetime.UTC)
-    outcome = read_outcome(wandb_dir, run_id, metric, error)
+    outcome = read_outcome(wandb_dir, run_id, metric, error, run_dir=watch.run_dir)
     if error is None and metric:
         outcome.update(_metric_problem(outcome, metric["name"], watch.logged))
     if watch.stopped and outcome["state"] == "finished":
@@ -195,12 +241,15 @@ def run_trial(function, trial, *, run_id, config, param_path, group, project=Non
     return {**outcome, "interrupted": interrupted, "end": end}
 
 
-def read_outcome(wandb_dir, run_id, metric, error):
-    """A trial's state, metric, epochs and steps, read back from its offline run files."""
+def read_outcome(wandb_dir, run_id, metric, error, run_dir=None):
+    """A trial's state, metric, epochs and steps, read back from its offline run files
+    (in ``run_dir`` when the run said where it is, else found under ``wandb_dir``)."""
     from wandb_helpers import read_offline_run
 
     found = sorted(Path(wandb_dir).glob(f"wandb/*run-*-{run_id}")) + \
         sorted(Path(wandb_dir).glob(f".wandb/*run-*-{run_id}"))
+    if run_dir is not None and run_dir.name.endswith(f"-{run_id}") and run_dir.is_dir():
+        found = [run_dir]
     if not found:
         return {"state": "failed", "error": error or "train() started no W&B run; call "
                 "wandb.init() (local sweeps read each trial's results from its run files)"}
@@ -219,7 +268,7 @@ def read_outcome(wandb_dir, run_id, metric, error):
         outcome["epochs"] = int(history[name].notna().sum()) if name in history else 0
         # W&B's sweep metric is the run summary's value (by default the last logged).
         value = run.summary.get(name)
-        if _is_number(value):
+        if is_number(value):
             outcome["metric"] = float(value)
     else:
         outcome["epochs"] = len(history)
@@ -239,7 +288,7 @@ def _metric_problem(outcome, name, logged):
     first epoch at which its metric stopped being a finite number noted in ``error``.
     """
     value = outcome.get("metric")
-    if value is None and logged and not _is_number(logged[-1]):
+    if value is None and logged and not is_number(logged[-1]):
         last = logged[-1]
         return {"state": "failed",
                 "error": f"train() logged the sweep metric {name!r} as "
@@ -247,21 +296,11 @@ def _metric_problem(outcome, name, logged):
                          f"log a float, e.g. float(value)"}
     if value is not None and not math.isfinite(value):
         epoch = next((i + 1 for i, v in enumerate(logged)
-                      if _is_number(v) and not math.isfinite(v)), None)
+                      if is_number(v) and finite_number(v) is None), None)
         where = f" at epoch {epoch}" if epoch else ""
         return {"error": f"the sweep metric {name!r} was {float(value)}{where}: the run "
                          f"diverged (try a smaller lr); it counts as finished, without a value"}
     return {}
-
-
-def _flatten(config, prefix=""):
-    flat = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
 
 
 def _short(value):
@@ -274,7 +313,7 @@ def trial_line(number, config, outcome, metric):
     e.g. ``trial 3  lr=0.01 optimizer=adam  ->  val_acc=0.9134`` or
     ``trial 4  lr=3  ->  failed: ValueError: ...``.
     """
-    params = " ".join(f"{k}={_short(v)}" for k, v in _flatten(config).items())
+    params = " ".join(f"{'.'.join(k)}={_short(v)}" for k, v in flatten(config))
     if outcome["state"] == "failed":
         last = (outcome.get("error") or "").strip().splitlines() or ["?"]
         result = f"failed: {last[-1]}"

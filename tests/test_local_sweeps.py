@@ -21,6 +21,7 @@ from local_sweeps import config as sweep_config
 from local_sweeps import validate_config
 from local_sweeps.__main__ import main as local_sweeps_main
 from local_sweeps.hyperband import hyperband_check
+from local_sweeps.runner import MAX_CONSECUTIVE_FAILURES
 from local_sweeps.space import decode, grid_points, search_space
 from local_sweeps.tables import api_results_frame
 
@@ -242,7 +243,7 @@ def test_failures_are_recorded_and_the_agent_stops_after_several_in_a_row(capsys
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_no_metric, count=1)
     local_sweeps.agent(sweep_id, function=sweep_fixtures.train_fail, count=10)
     df = local_sweeps.results(sweep_id)
-    limit = local_sweeps.MAX_CONSECUTIVE_FAILURES
+    limit = MAX_CONSECUTIVE_FAILURES
     assert len(df) == 1 + limit
     assert (df["state"] == "failed").all()
     assert "score" in df["error"].iloc[0] and "never logged" in df["error"].iloc[0]
@@ -354,12 +355,6 @@ def test_hyperband_stops_a_trial_below_the_cut_and_lets_the_best_through():
     assert not hyperband_check([10, 20, 30, 40], [], et, "minimize")[0]
 
 
-def test_hyperband_brackets_follow_w_and_b():
-    assert local_sweeps.hyperband_brackets({"min_iter": 2, "eta": 3})[:4] == [2, 6, 18, 54]
-    assert local_sweeps.hyperband_brackets({"max_iter": 27, "s": 2, "eta": 3}) == [3, 9]
-    assert local_sweeps.hyperband_brackets({"max_iter": 9, "s": 5, "eta": 3}) == [1, 3]
-
-
 def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
     # score = x * epoch (1-based), maximised over 9 epochs. Grid order is x = 4, 3, 5:
     # by hand with W&B's rule, x=3 falls below the cut at band 1 (its 1st epoch: 3 < 4);
@@ -377,7 +372,7 @@ def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
     assert 3 not in seen  # its train() never got past the training loop
     assert df.loc[3, "score"] == 3 * 1   # a stopped trial keeps its last metric
     assert df.loc[5, "score"] == 5 * 9
-    assert df.loc[3, "error"] is None or pd.isna(df.loc[3, "error"])
+    assert df.loc[3, "error"] is None   # stopped is not failed: no error to show
     out = capsys.readouterr().out
     assert "stopped by hyperband after 1 epochs" in out and "Traceback" not in out
     # the stopped W&B run itself ended cleanly, tagged, for `wandb sync`
@@ -393,14 +388,14 @@ def test_hyperband_stops_weak_trials_end_to_end_and_the_sweep_goes_on(capsys):
 def test_online_mode_hands_everything_to_w_and_b(monkeypatch):
     monkeypatch.setenv("WANDB_MODE", "online")
     calls = []
-    monkeypatch.setattr(local_sweeps.controller.wandb, "sweep",
+    monkeypatch.setattr(local_sweeps.online.wandb, "sweep",
                         lambda config, entity=None, project=None:
                         calls.append(("sweep", config, entity, project)) or "abc123")
-    monkeypatch.setattr(local_sweeps.controller.wandb, "agent",
+    monkeypatch.setattr(local_sweeps.online.wandb, "agent",
                         lambda sweep_id, function=None, entity=None, project=None, count=None:
                         calls.append(("agent", sweep_id, function, entity, project, count)))
     api_sweep = SimpleNamespace(config={"method": "random", "parameters": P}, runs=[])
-    monkeypatch.setattr(local_sweeps.controller.wandb, "Api", lambda: SimpleNamespace(
+    monkeypatch.setattr(local_sweeps.online.wandb, "Api", lambda: SimpleNamespace(
         sweep=lambda path: calls.append(("api", path)) or api_sweep))
     Path("s.yaml").write_text("method: random\nparameters:\n  lr:\n    distribution: normal\n")
     # online, W&B validates: a distribution the local controller lacks is fine here
@@ -414,18 +409,6 @@ def test_online_mode_hands_everything_to_w_and_b(monkeypatch):
         ("api", "me/p/abc123")]
     assert len(df) == 0 and "x" in df.columns
     assert not Path(".sweeps").exists()
-
-
-def test_find_sweep_returns_the_newest_sweep_of_that_name():
-    base = {"method": "random", "parameters": {"x": {"values": [1, 2]}}}
-    assert local_sweeps.find_sweep("mnist-random") is None
-    first = local_sweeps.sweep({**base, "name": "mnist-random"})
-    other = local_sweeps.sweep({**base, "name": "something-else"})
-    assert local_sweeps.find_sweep("mnist-random") == first
-    # no pause: even within one second the newer wins (times are kept to the microsecond)
-    second = local_sweeps.sweep({**base, "name": "mnist-random"})
-    assert local_sweeps.find_sweep("mnist-random") == second
-    assert local_sweeps.find_sweep("something-else") == other
 
 
 def test_cli_agent_from_a_bare_terminal_logs_offline(tmp_path):
@@ -445,3 +428,49 @@ def test_cli_agent_from_a_bare_terminal_logs_offline(tmp_path):
     assert agent.returncode == 0, agent.stdout + agent.stderr
     results = local_sweeps.results(sweep_id)
     assert list(results["state"]) == ["finished", "finished"], results["error"].tolist()
+
+
+def numpy_logger(kind):
+    """A train() that logs score = x * epoch as ``kind`` (a numpy scalar or 0-d array)."""
+    import numpy as np
+    import wandb
+
+    as_kind = {"np.float32": np.float32, "np.int64": np.int64, "0-d array": np.array}[kind]
+
+    def train():
+        with wandb.init() as run:
+            x = wandb.config.x
+            for epoch in range(int(wandb.config.epochs)):
+                run.log({"epoch": epoch, "score": as_kind(x * (epoch + 1))})
+    return train
+
+
+@pytest.mark.parametrize("kind", ["np.float32", "np.int64", "0-d array"])
+def test_a_metric_logged_as_a_numpy_number_counts_everywhere(kind):
+    # As the end-to-end hyperband test, logging numpy numbers: the same decisions.
+    sweep_id = local_sweeps.sweep({
+        "method": "grid", "metric": {"name": "score", "goal": "maximize"},
+        "early_terminate": HYPERBAND,
+        "parameters": {"x": {"values": [4, 3, 5]}, "epochs": {"value": 9}}})
+    local_sweeps.agent(sweep_id, function=numpy_logger(kind))
+    df = local_sweeps.results(sweep_id).set_index("x")
+    assert list(df["state"][[4, 3, 5]]) == ["finished", "stopped", "finished"]
+    assert list(df["epochs"][[4, 3, 5]]) == [9, 1, 9]
+    assert list(df["score"][[4, 3, 5]]) == [36, 3, 45]
+
+
+def test_a_numpy_nan_metric_is_a_diverged_run_at_its_epoch():
+    import numpy as np
+    import wandb
+
+    def train():
+        with wandb.init() as run:
+            run.log({"score": np.float32(0.5)})
+            run.log({"score": np.float32("nan")})
+
+    sweep_id = local_sweeps.sweep({"method": "grid", "metric": {"name": "score"},
+                                   "parameters": {"x": {"values": [1]}}})
+    local_sweeps.agent(sweep_id, function=train)
+    df = local_sweeps.results(sweep_id)
+    assert df["state"].iloc[0] == "finished"
+    assert "the sweep metric 'score' was nan at epoch 2: the run diverged" in df["error"].iloc[0]

@@ -270,3 +270,33 @@ def test_a_long_values_list_costs_linear_work_up_to_the_first_trial(method):
                         for name, d in space.items()})
     # twice the values, about twice the calls (quadratic work would give four times)
     assert _events(lambda: first_trial(2000)) / _events(lambda: first_trial(1000)) < 2.6
+
+
+# ---------------------------------------------------------------------------
+# Parameter names that would share one results column
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params, metric, where", [
+    ({"a.b": {"value": 1}, "a": {"parameters": {"b": {"values": [1, 2]}}}}, None,
+     ("parameters.a.b", "parameters.a.parameters.b")),
+    ({"epochs": {"value": 1}, "config.epochs": {"values": [1, 2]}}, None,
+     ("parameters.epochs", "parameters.config.epochs")),
+    ({"score": {"values": [1, 2]}, "config": {"parameters": {"score": {"value": 3}}}}, "score",
+     ("parameters.score", "parameters.config.parameters.score")),
+], ids=["a.b beside a: {b}", "config.epochs beside epochs", "nested config.score beside the metric"])
+def test_parameters_that_would_share_a_results_column_are_refused_naming_both(params, metric,
+                                                                              where):
+    config = {"method": "random", "parameters": params}
+    if metric:
+        config["metric"] = {"name": metric}
+    with pytest.raises(SweepConfigError) as error:
+        validate_config(config)
+    message = str(error.value)
+    assert message.startswith(f"{where[0]}: ") and f"and {where[1]} " in message, message
+    assert "rename one" in message
+
+
+def test_names_that_only_look_alike_share_no_column():
+    validate_config({"method": "random", "metric": {"name": "score"}, "parameters": {
+        "a.b": {"value": 1}, "a": {"parameters": {"c": {"value": 2}}},
+        "config.epochs": {"value": 3}, "scores": {"value": 4}}})

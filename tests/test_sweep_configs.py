@@ -11,6 +11,7 @@ from wandb.sdk import wandb_config
 
 import local_sweeps
 from local_sweeps import config as sweep_config
+from local_sweeps.space import grid_points
 
 CONFIGS = Path(__file__).resolve().parent.parent / "sweep_configs"
 
@@ -25,7 +26,7 @@ def test_config_is_valid_and_tunes_on_validation_accuracy(name):
 
 
 def test_grid_runs_the_twelve_points_notebook_03_announces():
-    points = local_sweeps.grid_points(sweep_config.validate_config(CONFIGS / "grid.yaml"))
+    points = grid_points(sweep_config.validate_config(CONFIGS / "grid.yaml"))
     assert len(points) == 12
     assert len({tuple(sorted(p.items())) for p in points}) == 12
 

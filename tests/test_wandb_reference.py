@@ -18,17 +18,9 @@ import pytest
 from scipy import stats
 
 import local_sweeps
-from local_sweeps import (
-    SweepConfigError,
-    SweepConfigWarning,
-    grid_points,
-    hyperband_brackets,
-    hyperband_check,
-    hyperband_stop,
-    sample_value,
-    validate_config,
-)
-from local_sweeps.space import decode, search_space
+from local_sweeps import SweepConfigError, SweepConfigWarning, hyperband_brackets, validate_config
+from local_sweeps.hyperband import hyperband_check, hyperband_stop
+from local_sweeps.space import decode, grid_points, sample_value, search_space
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wandb_sweeps"
 LAUNCH_KEYS = ("job", "image_uri", "scheduler")
@@ -210,8 +202,6 @@ def test_same_hyperband_decisions(record):
     et = validate_config({"method": "random", "metric": {"name": "m", "goal": record["goal"]},
                           "early_terminate": record["early_terminate"],
                           "parameters": {"x": {"value": 1}}})["early_terminate"]
-    if record["bands"] is not None:   # W&B reports bands only when a run is running
-        assert hyperband_brackets(et)[:8] == record["bands"]
     histories = [r["history"] for r in record["runs"]]
     running = [r["state"] == "running" for r in record["runs"]]
     assert hyperband_stop(histories, running, et, record["goal"]) == record["stopped"]
@@ -221,6 +211,21 @@ def test_same_hyperband_decisions(record):
             others = histories[:i] + histories[i + 1:]
             stop = hyperband_check(history, others, et, record["goal"])[0]
             assert stop == (i in record["stopped"]), i
+
+
+def test_same_hyperband_bands_for_every_recorded_setting():
+    # W&B reports its bands (the first 8) only while a run is running.
+    recorded = {json.dumps(r["early_terminate"], sort_keys=True): r["bands"] for r in HYPERBAND
+                if r["bands"] is not None}
+    assert len(recorded) >= 10 and any('"max_iter"' in et for et in recorded)
+    for et, bands in recorded.items():
+        filled = validate_config({"method": "random", "metric": {"name": "m"},
+                                  "early_terminate": json.loads(et),
+                                  "parameters": {"x": {"value": 1}}})["early_terminate"]
+        assert hyperband_brackets(filled)[:8] == bands, et
+    # Not recorded: an s past the bands max_iter allows. hyperband_stopping.py's loop
+    # ends at the first band below 1 (9/3 = 3, 9/9 = 1, then 1/3), so by hand: [1, 3].
+    assert hyperband_brackets({"max_iter": 9, "s": 5, "eta": 3}) == [1, 3]
 
 
 def test_bayes_yaml_checks_fall_after_the_first_and_third_epoch():
