@@ -39,7 +39,7 @@ class History:
         return self.records[-1] if self.records else {}
 
 
-def _check_fit_args(x, t, epochs, batch_size):
+def _check_fit_args(x, t, epochs, batch_size, lr_schedule):
     if len(x) != len(t):
         raise ValueError(f"x and t differ in length: {len(x)} images, {len(t)} labels")
     if not (isinstance(epochs, (int, np.integer)) and epochs >= 1):
@@ -47,10 +47,33 @@ def _check_fit_args(x, t, epochs, batch_size):
     if not (isinstance(batch_size, (int, np.integer)) and 1 <= batch_size <= len(x)):
         raise ValueError(f"batch_size must be an int from 1 to {len(x)} (the training set), "
                          f"got {batch_size!r}")
+    if lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {', '.join(LR_SCHEDULES)}, got {lr_schedule!r}")
+
+
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def cosine_lr(lr, step, total_steps):
+    """The learning rate at ``step`` (0-based) of ``total_steps`` under cosine decay from ``lr`` to 0.
+
+    Parameters
+    ----------
+    lr : float
+        The starting (largest) learning rate.
+    step, total_steps : int
+
+    Returns
+    -------
+    float
+        ``lr * (1 + cos(pi * step / total_steps)) / 2``: ``lr`` at the first step, half of
+        it halfway through, close to 0 at the last.
+    """
+    return 0.5 * lr * (1.0 + math.cos(math.pi * step / total_steps))
 
 
 def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=0.001,
-        seed=0, on_epoch_end=None, on_step_end=None, progress=True):
+        lr_schedule="constant", seed=0, on_epoch_end=None, on_step_end=None, progress=True):
     """Train ``net`` with shuffled minibatches.
 
     Parameters
@@ -61,6 +84,10 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
     epochs, batch_size : int
     optimizer : str or optimizer object
         A name from ``OPTIMIZERS`` (with ``lr``) or a ready optimizer.
+    lr_schedule : {"constant", "cosine"}
+        ``"constant"`` keeps the optimizer's learning rate; ``"cosine"`` lowers it after
+        every step along ``cosine_lr``, from ``lr`` (or a ready optimizer's own ``lr``) at
+        the first step to nearly 0 at the last: large steps early, fine ones at the end.
     seed : int
         Seeds the shuffling, so a config reproduces its run.
     on_epoch_end : callable, optional
@@ -85,8 +112,10 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
     from tqdm import tqdm
 
     x, t = train
-    _check_fit_args(x, t, epochs, batch_size)
+    _check_fit_args(x, t, epochs, batch_size, lr_schedule)
     opt = get_optimizer(optimizer, lr) if isinstance(optimizer, str) else optimizer
+    base_lr = opt.lr
+    total_steps = epochs * (len(x) // batch_size)
     labels = as_labels(t)
     rng = np.random.default_rng(seed)
     history = History()
@@ -111,6 +140,8 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
                                    f"(optimizer={type(opt).__name__}, lr={lr}): "
                                    "try a smaller learning rate")
                 break
+            if lr_schedule == "cosine":
+                opt.lr = cosine_lr(base_lr, step, total_steps)
             opt.update(net.params, grads)
             step += 1
             # Report the cross-entropy without the weight-decay penalty, as evaluate does for
@@ -133,5 +164,6 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
         if on_epoch_end is not None:
             on_epoch_end(metrics)
     bar.close()
+    opt.lr = base_lr  # a ready optimizer passed in keeps the learning rate it came with
     history.seconds = time.perf_counter() - start
     return history

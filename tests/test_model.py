@@ -12,7 +12,7 @@ import pytest
 import layers
 from layers import Affine, Dropout, Relu, SoftmaxWithLoss
 from multi_layer_net import MLP, evaluate, hidden_sizes, load_model, make_net, save_model
-from optimizer import OPTIMIZERS, Adam, get_optimizer
+from optimizer import OPTIMIZERS, SGD, Adam, get_optimizer
 from trainer import fit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -242,9 +242,43 @@ def test_fit_stops_cleanly_when_diverging(capsys):
     assert "Training stopped" in capsys.readouterr().out
 
 
+class RecordingSGD(SGD):
+    """SGD that remembers the learning rate of every update it made."""
+
+    def __init__(self, lr):
+        super().__init__(lr)
+        self.used = []
+
+    def update(self, params, grads):
+        self.used.append(self.lr)
+        super().update(params, grads)
+
+
+def test_cosine_schedule_falls_from_lr_to_nearly_zero_along_the_cosine():
+    x, t = toy_data(n=400)
+    opt = RecordingSGD(lr=0.2)
+    net = MLP(input_size=20, hidden_sizes=[8], output_size=3, seed=0)
+    fit(net, (x, t), epochs=2, batch_size=40, optimizer=opt, lr_schedule="cosine", progress=False)
+    total = 2 * 10
+    # Written out from the formula, not from cosine_lr: lr * (1 + cos(pi * k / total)) / 2.
+    expected = [0.1 * (1 + np.cos(np.pi * k / total)) for k in range(total)]
+    np.testing.assert_allclose(opt.used, expected, rtol=1e-12)
+    assert opt.used[0] == 0.2 and opt.used[-1] < 0.2 * 0.01
+    assert opt.lr == 0.2  # the caller's optimizer keeps its own learning rate afterwards
+
+
+def test_constant_schedule_keeps_the_learning_rate():
+    x, t = toy_data(n=400)
+    opt = RecordingSGD(lr=0.2)
+    net = MLP(input_size=20, hidden_sizes=[8], output_size=3, seed=0)
+    fit(net, (x, t), epochs=2, batch_size=40, optimizer=opt, progress=False)
+    assert opt.used == [0.2] * 20
+
+
 @pytest.mark.parametrize("kwargs,match", [({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"),
                                           ({"batch_size": 10_000}, "batch_size"),
-                                          ({"optimizer": "lbfgs"}, "optimizer")])
+                                          ({"optimizer": "lbfgs"}, "optimizer"),
+                                          ({"lr_schedule": "linear"}, "lr_schedule.*constant, cosine")])
 def test_fit_rejects_bad_arguments_before_training(kwargs, match):
     x, t = toy_data()
     net = MLP(input_size=20, hidden_sizes=[4], output_size=3)
