@@ -41,6 +41,7 @@ from multi_layer_net import (
 )
 from optimizer import Adam
 from post_findings import MIN_PER_SIDE, compare_pair, cut_cost, post_findings, rank_trend
+from series_results import read_results, record_results, verdict_record
 from sweep_narrowing import narrow_for_bayes
 from sweep_panels import (
     parameter_importance,
@@ -82,4 +83,6 @@ __all__ = [
     "plot_metric_vs_params", "plot_metric_vs_lr", "plot_metric_over_time",
     # the post's findings, and narrowing the space
     "MIN_PER_SIDE", "rank_trend", "compare_pair", "post_findings", "cut_cost", "narrow_for_bayes",
+    # what 04 and 05 found, kept for 06
+    "verdict_record", "record_results", "read_results",
 ]
