@@ -93,7 +93,8 @@ def read_results(path=RESULTS_FILE):
     try:
         results = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path.name} is damaged ({err}); run notebooks 04 and 05 again to rewrite it") from None
+        raise ValueError(f"{path.name} is damaged ({err}); "
+                         "run notebooks 04 and 05 again to rewrite it") from None
     if not isinstance(results, dict) or not set(results) <= set(SECTIONS):
         raise ValueError(f"{path.name} is not a series results file: its top level must hold only "
                          f"{', '.join(SECTIONS)}")

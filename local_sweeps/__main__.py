@@ -47,6 +47,8 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("sweep", help="create a sweep from a YAML config; prints its id")
     create.add_argument("config", help="sweep config YAML file")
+    create.add_argument("--seed", type=int, help="seed the search, to draw the same trials again "
+                        "(default: random)")
     run = commands.add_parser("agent", help="run trials of a sweep")
     run.add_argument("sweep_id")
     run.add_argument("--function", required=True, metavar="MODULE:FUNCTION",
@@ -64,7 +66,7 @@ def main(argv=None):
     os.environ.setdefault("WANDB_MODE", "offline")
     try:
         if args.command == "sweep":
-            sweep_id = sweep(args.config, entity=args.entity, project=args.project)
+            sweep_id = sweep(args.config, entity=args.entity, project=args.project, seed=args.seed)
             print(sweep_id)
         elif args.command == "agent":
             try:
@@ -85,6 +87,8 @@ def main(argv=None):
         parser.exit(1, f"error: {e}\n")
     except OSError as e:  # the sweep's folder cannot be written: a full disk, permissions
         parser.exit(1, f"error: {folder_error(e)}\n")
+    except ValueError as e:  # an argument the functions refuse, such as --seed -1
+        parser.exit(2, f"error: {e}\n")
     return 0
 
 

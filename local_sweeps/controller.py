@@ -19,7 +19,7 @@ def engine():
     return online if os.environ.get("WANDB_MODE") == "online" else local
 
 
-def sweep(config, entity=None, project=None):
+def sweep(config, entity=None, project=None, seed=None):
     """Create a sweep, like ``wandb.sweep``, and return its id.
 
     Parameters
@@ -28,6 +28,11 @@ def sweep(config, entity=None, project=None):
         A W&B sweep configuration, or the path of its YAML file.
     entity, project : str, optional
         Where the sweep's runs go; default: the config's ``entity`` / ``project``.
+    seed : int, optional
+        Offline: seeds the search (the random and TPE samplers), so the same config and
+        seed draw the same trials in the same order, one agent at a time (a second
+        agent draws from ``seed + 1``, and so on). Default: a random seed, stored in the
+        sweep's folder. Online it is ignored: W&B's cloud sweeps take no seed.
 
     Returns
     -------
@@ -40,7 +45,7 @@ def sweep(config, entity=None, project=None):
         Offline, for any config the local controller cannot run (checked here,
         before any trial).
     """
-    return engine().sweep(config, entity=entity, project=project)
+    return engine().sweep(config, entity=entity, project=project, seed=seed)
 
 
 def agent(sweep_id, function=None, entity=None, project=None, count=None,
@@ -111,7 +116,7 @@ def results(sweep_id, entity=None, project=None):
     return engine().results(sweep_id, entity=entity, project=project)
 
 
-def find_sweep(name, entity=None, project=None, config=None):
+def find_sweep(name, entity=None, project=None, config=None, seed=None):
     """The id of the newest sweep whose config is named ``name``, or None.
 
     Lets a later notebook pick up the sweep an earlier one ran, online (from the
@@ -127,15 +132,17 @@ def find_sweep(name, entity=None, project=None, config=None):
         If given, only a sweep run with this same config counts (offline, compared
         after validation, so spelling and defaults do not matter; online, as W&B
         stored it): a YAML edited under the same name is a different sweep.
+    seed : int, optional
+        Offline, if given: only a sweep created with this seed counts (online ignored).
 
     Returns
     -------
     str or None
     """
-    return engine().find_sweep(name, entity=entity, project=project, config=config)
+    return engine().find_sweep(name, entity=entity, project=project, config=config, seed=seed)
 
 
-def ensure_sweep(config, function, runs, entity=None, project=None):
+def ensure_sweep(config, function, runs, entity=None, project=None, seed=None):
     """The newest sweep with this config, created if there is none, with at least ``runs`` trials.
 
     Lets a notebook build on the sweep an earlier notebook ran, and still run on
@@ -153,6 +160,8 @@ def ensure_sweep(config, function, runs, entity=None, project=None):
         Trials the sweep should hold; an agent runs the missing ones.
     entity, project : str, optional
         Where the sweep's runs go, as for ``sweep()``.
+    seed : int, optional
+        As for ``sweep()``; offline, a sweep with another seed is not reused.
 
     Returns
     -------
@@ -162,13 +171,13 @@ def ensure_sweep(config, function, runs, entity=None, project=None):
     config = engine().prepare(config)
     if not config.get("name"):
         raise ValueError("ensure_sweep finds sweeps by their config's `name`; this config has none")
-    sweep_id = find_sweep(config["name"], entity=entity, project=project, config=config)
+    sweep_id = find_sweep(config["name"], entity=entity, project=project, config=config, seed=seed)
     if sweep_id is None:
         older = find_sweep(config["name"], entity=entity, project=project)
         if older is not None:
-            print(f"Sweep {older} is named {config['name']!r} but ran another config; "
+            print(f"Sweep {older} is named {config['name']!r} but ran another config or seed; "
                   f"starting a new sweep for this one.")
-        sweep_id = sweep(config, entity=entity, project=project)
+        sweep_id = sweep(config, entity=entity, project=project, seed=seed)
     missing = runs - len(results(sweep_id, entity=entity, project=project))
     if missing > 0:
         agent(sweep_id, function=function, count=missing, entity=entity, project=project)

@@ -23,11 +23,20 @@ def prepare(config):
     return validate_config(config)
 
 
-def sweep(config, entity=None, project=None):
-    """Create a local sweep folder for ``config`` and return its id."""
+def check_seed(seed):
+    """``seed`` if it is None or an int from 0 to 2**31 - 1, else a ValueError naming it."""
+    if seed is None or (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2**31):
+        return seed
+    raise ValueError(f"seed must be an int from 0 to {2**31 - 1} (or None for a random one), got {seed!r}")
+
+
+def sweep(config, entity=None, project=None, seed=None):
+    """Create a local sweep folder for ``config`` and return its id (``seed``: see controller.sweep)."""
+    check_seed(seed)
     config = prepare(config)
+    seed = secrets.randbelow(2**31) if seed is None else seed
     sweep_id = state.create(config, project=project or config.get("project"),
-                            entity=entity or config.get("entity"), seed=secrets.randbelow(2**31))
+                            entity=entity or config.get("entity"), seed=seed)
     size = f", {grid_count(config)} grid points" if config["method"] == "grid" else ""
     print(f"Created local sweep {sweep_id} ({config['method']}{size}) in "
           f"{state.SWEEPS_DIR / sweep_id}/")
@@ -73,12 +82,13 @@ def _same_config(stored, given):
         return False
 
 
-def find_sweep(name, entity=None, project=None, config=None):
-    """The id of the newest local sweep named ``name`` (and run with ``config``), or None."""
+def find_sweep(name, entity=None, project=None, config=None, seed=None):
+    """The id of the newest local sweep named ``name`` (and run with ``config`` and ``seed``), or None."""
+    check_seed(seed)
     wanted = prepare(config) if config is not None else None
     newest = None
     for _, meta in state.metas():
-        if meta["config"].get("name") != name:
+        if meta["config"].get("name") != name or (seed is not None and meta["seed"] != seed):
             continue
         if wanted is not None and not _same_config(meta["config"], wanted):
             continue

@@ -17,8 +17,11 @@ def prepare(config):
     return load_config(config)
 
 
-def sweep(config, entity=None, project=None):
-    """``wandb.sweep``: W&B validates the config and returns the sweep's id."""
+def sweep(config, entity=None, project=None, seed=None):
+    """``wandb.sweep``: W&B validates the config and returns the sweep's id.
+
+    ``seed`` is not sent: W&B's server draws each run's values itself and takes no seed.
+    """
     return wandb.sweep(prepare(config), entity=entity, project=project)
 
 
@@ -38,8 +41,8 @@ def results(sweep_id, entity=None, project=None):
     return api_results_frame(wandb.Api().sweep(path))
 
 
-def find_sweep(name, entity=None, project=None, config=None):
-    """The newest sweep of the project named ``name`` (and with this config, if given)."""
+def find_sweep(name, entity=None, project=None, config=None, seed=None):
+    """The newest sweep of the project named ``name`` (and with this config, if given; W&B keeps no seed)."""
     wanted = prepare(config) if config is not None else None
     found = [s for s in wandb.Api().project(project, entity=entity).sweeps()
              if s.name == name and (wanted is None or s.config == wanted)]

@@ -275,9 +275,23 @@ def read_outcome(wandb_dir, run_id, metric, error, run_dir=None):
     if error is None and run.failed:
         error = f"the W&B run ended with state {run.state!r} and exit code {run.exit_code}"
     if error is None and metric and "metric" not in outcome:
-        logged = ", ".join(c for c in history.columns if c != "_step") or "nothing"
-        error = f"train() never logged the sweep metric {metric['name']!r} (it logged: {logged})"
+        error = _never_logged(metric["name"], history)
     return {**outcome, "state": "failed" if error else "finished", "error": error}
+
+
+def _never_logged(name, history):
+    """Why a finished run has no sweep metric: what it logged instead, and whether that was finite."""
+    columns = [c for c in history.columns if c != "_step" and not c.startswith("_")]
+    if not columns:
+        return f"train() never logged the sweep metric {name!r} (it logged nothing)"
+    message = f"train() never logged the sweep metric {name!r} (it logged: {', '.join(columns)})"
+    # A column W&B recorded but holds no finite number was logged as NaN or infinity
+    # (a NaN reads back as a missing value); text would be another mistake.
+    values = [v for c in columns for v in history[c] if v is not None]
+    if all(is_number(v) and not math.isfinite(float(v)) for v in values):
+        message += ("; every value it logged was NaN or infinite: the training diverged before "
+                    f"it could log {name!r} (try a smaller learning rate)")
+    return message
 
 
 def _metric_problem(outcome, name, logged):

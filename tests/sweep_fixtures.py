@@ -92,3 +92,10 @@ def train_sleep(config=None):
 def seen_runs():
     """What the fixture train functions recorded, by run id."""
     return {p.stem: json.loads(p.read_text()) for p in Path("seen").glob("*.json")}
+
+
+def train_nan_loss(config=None):
+    """Diverge at once: log only a NaN loss, never the sweep metric, and stop."""
+    with wandb.init(config=config) as run:
+        run.log({"loss": float("nan")})
+        _write_seen(run, logged=[])

@@ -237,6 +237,18 @@ def test_a_killed_agent_process_loses_no_grid_point():
     assert sorted(df[df["state"] == "finished"]["x"]) == [1, 2, 3]
 
 
+def test_a_trial_that_logged_only_nan_is_told_its_values_were_not_finite():
+    sweep_id = local_sweeps.sweep({"method": "random", "metric": {"name": "score"},
+                                   "parameters": {"x": {"min": 0.0, "max": 1.0}}})
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_nan_loss, count=1)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_no_metric, count=1)
+    nan_error, typo_error = local_sweeps.results(sweep_id)["error"]
+    assert "never logged the sweep metric 'score' (it logged: loss)" in nan_error
+    assert "every value it logged was NaN or infinite" in nan_error
+    # A finite value under the wrong name is a typo, not a divergence.
+    assert "scroe" in typo_error and "NaN" not in typo_error
+
+
 def test_failures_are_recorded_and_the_agent_stops_after_several_in_a_row(capsys):
     sweep_id = local_sweeps.sweep({"method": "random", "metric": {"name": "score"},
                                    "parameters": {"x": {"min": 0.0, "max": 1.0}}})
@@ -474,3 +486,43 @@ def test_a_numpy_nan_metric_is_a_diverged_run_at_its_epoch():
     df = local_sweeps.results(sweep_id)
     assert df["state"].iloc[0] == "finished"
     assert "the sweep metric 'score' was nan at epoch 2: the run diverged" in df["error"].iloc[0]
+
+
+SEEDED_SPACE = {"x": {"min": 0.0, "max": 1.0}, "k": {"values": [1, 2, 3, 4, 5]},
+                "lr": {"distribution": "log_uniform_values", "min": 1e-4, "max": 1e-1}}
+
+
+def _drawn(method, seed, count=6):
+    sweep_id = local_sweeps.sweep({"method": method, "metric": {"name": "score", "goal": "maximize"},
+                                   "parameters": SEEDED_SPACE}, seed=seed)
+    local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value, count=count)
+    return sweep_id, local_sweeps.results(sweep_id)[["x", "k", "lr"]].to_dict("records")
+
+
+@pytest.mark.parametrize("method", ["random", "bayes"])
+def test_a_seeded_sweep_draws_the_same_trials_again_and_another_seed_does_not(method):
+    first_id, first = _drawn(method, seed=7)
+    again_id, again = _drawn(method, seed=7)
+    _, other = _drawn(method, seed=8)
+    assert first_id != again_id and first == again
+    assert len({row["x"] for row in first}) == 6  # really drawn, not one value repeated
+    assert [row["x"] for row in other] != [row["x"] for row in first]
+
+
+def test_find_and_ensure_sweep_match_the_seed():
+    config = {"name": "seeded", "method": "random", "metric": {"name": "score"},
+              "parameters": {"x": {"min": 0.0, "max": 1.0}}}
+    seven = local_sweeps.ensure_sweep(config, sweep_fixtures.train_config_value, runs=2, seed=7)
+    assert local_sweeps.ensure_sweep(config, sweep_fixtures.train_config_value, runs=2, seed=7) == seven
+    assert local_sweeps.find_sweep("seeded", seed=7) == seven
+    assert local_sweeps.find_sweep("seeded", seed=8) is None
+    eight = local_sweeps.ensure_sweep(config, sweep_fixtures.train_config_value, runs=1, seed=8)
+    assert eight != seven and local_sweeps.find_sweep("seeded", seed=8) == eight
+
+
+@pytest.mark.parametrize("seed", [-1, 2**31, 1.5, "7", True])
+def test_a_bad_seed_is_named_before_a_sweep_folder_is_made(seed):
+    config = {"method": "random", "metric": {"name": "score"}, "parameters": {"x": {"min": 0.0, "max": 1.0}}}
+    with pytest.raises(ValueError, match=r"seed must be an int from 0 to 2147483647.*got"):
+        local_sweeps.sweep(config, seed=seed)
+    assert not Path(".sweeps").exists() or not any(Path(".sweeps").iterdir())
