@@ -61,6 +61,17 @@ from sweep_tables import (
     without_unused_layer,
 )
 from trainer import fit
+from verdicts import (
+    RULE,
+    Interval,
+    accuracy_interval,
+    bootstrap_interval,
+    decide,
+    median_gap_interval,
+    paired_gap,
+    runs_to_decide,
+    spearman_interval,
+)
 from wandb_helpers import list_offline_runs, logged_runs, read_offline_artifact, setup_wandb
 
 __all__ = [
@@ -83,6 +94,9 @@ __all__ = [
     "plot_metric_vs_params", "plot_metric_vs_lr", "plot_metric_over_time",
     # the post's findings, and narrowing the space
     "MIN_PER_SIDE", "rank_trend", "compare_pair", "post_findings", "cut_cost", "narrow_for_bayes",
+    # verdicts: one rule, an estimate and its 95% interval
+    "RULE", "Interval", "decide", "runs_to_decide", "spearman_interval", "median_gap_interval",
+    "bootstrap_interval", "accuracy_interval", "paired_gap",
     # what 04 and 05 found, kept for 06
     "verdict_record", "record_results", "read_results",
 ]
