@@ -208,7 +208,8 @@ def plot_confusion_matrix(t, pred, title=None):
     return fig
 
 
-def plot_metric_curves(histories, metric, x="epoch", dashed=(), checks=(), winner=None):
+def plot_metric_curves(histories, metric, x="epoch", dashed=(), checks=(), winner=None,
+                       dashed_label="stopped before its last epoch"):
     """One metric's curve for each of many runs, e.g. every run of a sweep.
 
     Runs in ``dashed`` (those early termination cut) are drawn dashed in red, the others
@@ -228,6 +229,8 @@ def plot_metric_curves(histories, metric, x="epoch", dashed=(), checks=(), winne
         Where to draw the dotted vertical lines, in ``x``'s units.
     winner : str, optional
         The one run drawn thick in black and named in the legend.
+    dashed_label : str
+        The legend's name for the dashed runs (the solid ones are "trained every epoch").
 
     Returns
     -------
@@ -259,8 +262,8 @@ def plot_metric_curves(histories, metric, x="epoch", dashed=(), checks=(), winne
         ax.axvline(at, color="0.4", ls=":", lw=1.2, label="check" if i == 0 else None)
     handles = ax.get_legend_handles_labels()[0]
     if any(name in dashed for name in curves):  # a legend entry for each style, not each run
-        handles += [Line2D([], [], ls="--", color="tab:red", label="cut early"),
-                    Line2D([], [], ls="-", color="tab:blue", label="trained to the end")]
+        handles += [Line2D([], [], ls="--", color="tab:red", label=dashed_label),
+                    Line2D([], [], ls="-", color="tab:blue", label="trained every epoch")]
     ax.set(xlabel=x, ylabel=metric)
     if x == "epoch":
         integer_ticks(ax, "x")

@@ -92,7 +92,7 @@ def test_metric_curves_mark_the_checks_and_draw_the_winner_last():
     assert cut.get_linestyle() == "--" and b.get_linestyle() == "-"
     assert list(check.get_xdata()) == [1, 1]  # a vertical line at epoch 1
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert labels == ["winner: a", "check", "cut early", "trained to the end"]
+    assert labels == ["winner: a", "check", "stopped before its last epoch", "trained every epoch"]
     with pytest.raises(ValueError, match="winner='z' is not one of the runs: a, b, cut"):
         mp.plot_metric_curves(histories, "val_acc", winner="z")
 
