@@ -96,16 +96,17 @@ class Adam:
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
 
 
-# Training runs these two stand-ins for SGD and Adam: the same numbers (tests/test_model.py checks
-# that) in less time. Each numpy operation above makes a new array, Adam's three lines about a
-# dozen per weight matrix; the stand-ins update the arrays in place instead, with BLAS's axpy
-# (``y += a * x`` in one pass), and keep their one scratch array from step to step.
-# bench/bench_layers.py measures what each saves per training step.
+# Training runs this stand-in for Adam: the same numbers (tests/test_model.py checks that) in
+# less time. Each numpy operation above makes a new array, Adam's three lines about a dozen per
+# weight matrix; the stand-in updates the arrays in place instead, with BLAS's axpy
+# (``y += a * x`` in one pass), and keeps one scratch array per weight from step to step.
+# bench/bench_layers.py measures what it saves per training step. (SGD's one line gains less:
+# an in-place SGD cut the update's own time by a third, within the noise of a whole step.)
 
 
 @functools.cache
 def _axpy_by_dtype():
-    # scipy.linalg takes about 0.35 s to import: the stand-ins load it when they are made,
+    # scipy.linalg takes about 0.35 s to import: the stand-in loads it when it is made,
     # before fit starts its clock, and code that does not train never pays it.
     from scipy.linalg.blas import daxpy, saxpy
 
@@ -122,23 +123,6 @@ def _axpy(p, g, key):
         raise ValueError(f"grads[{key!r}] has shape {g.shape}, params[{key!r}] has {p.shape}: "
                          "each gradient must have its parameter's shape")
     return _axpy_by_dtype().get(p.dtype) if p.flags.c_contiguous else None
-
-
-class InPlaceSGD(SGD):
-    """``SGD`` as one BLAS pass over each array, making no new array."""
-
-    def __init__(self, lr=0.01):
-        super().__init__(lr)
-        _axpy_by_dtype()
-
-    def update(self, params, grads):
-        for key, p in params.items():
-            g = np.asarray(grads[key], dtype=p.dtype)  # a copy only if the dtypes differ: never the caller's
-            axpy = _axpy(p, g, key)
-            if axpy is None:
-                p -= self.lr * g
-            else:
-                axpy(g.reshape(-1), p.reshape(-1), a=-self.lr)
 
 
 class InPlaceAdam(Adam):
@@ -180,9 +164,8 @@ class InPlaceAdam(Adam):
             axpy(tmp, p.reshape(-1), a=-lr_t)
 
 
-# Looked up by name, SGD and Adam are their stand-ins: what fit and the sweeps train with.
-OPTIMIZERS = {"sgd": InPlaceSGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop,
-              "adam": InPlaceAdam}
+# Looked up by name, Adam is its stand-in: what fit and the sweeps train with.
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop, "adam": InPlaceAdam}
 
 
 def get_optimizer(name, lr):
