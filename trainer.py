@@ -114,6 +114,8 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
     x, t = train
     _check_fit_args(x, t, epochs, batch_size, lr_schedule)
     opt = get_optimizer(optimizer, lr) if isinstance(optimizer, str) else optimizer
+    # the name the caller chose: by name, "adam" runs an in-place stand-in for the class Adam
+    opt_name = optimizer if isinstance(optimizer, str) else type(opt).__name__
     base_lr = opt.lr
     total_steps = epochs * (len(x) // batch_size)
     labels = as_labels(t)
@@ -137,7 +139,7 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
             if not math.isfinite(objective):
                 history.status = "diverged"
                 history.message = (f"loss became {objective} at epoch {epoch}, step {step + 1} "
-                                   f"(optimizer={type(opt).__name__}, lr={lr}): "
+                                   f"(optimizer={opt_name}, lr={lr}): "
                                    "try a smaller learning rate")
                 break
             if lr_schedule == "cosine":

@@ -39,3 +39,8 @@ def test_step_matmuls_are_the_products_step_flops_counts(hidden_sizes, batch_siz
     # the first layer's products: x @ W1 and x.T @ dout, and no dx for the images
     assert shapes[:2] == [(batch_size, 784, hidden_sizes[0]), (784, batch_size, hidden_sizes[0])]
     assert len(shapes) == 2 + 3 * len(hidden_sizes)
+
+
+def test_the_child_bench_gets_every_option_but_blas_env():
+    argv = ["--repeats", "3", "--blas-env", "both", "--threads", "1", "--blas-env=unset", "--book-layers"]
+    assert bench_training.strip_blas_env(argv) == ["--repeats", "3", "--threads", "1", "--book-layers"]

@@ -12,7 +12,7 @@ import pytest
 import layers
 from layers import Affine, Dropout, Relu, SoftmaxWithLoss
 from multi_layer_net import MLP, evaluate, hidden_sizes, load_model, make_net, save_model
-from optimizer import OPTIMIZERS, SGD, Adam, get_optimizer
+from optimizer import OPTIMIZERS, SGD, Adam, InPlaceAdam, get_optimizer
 from trainer import fit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -238,6 +238,7 @@ def test_fit_stops_cleanly_when_diverging(capsys):
     history = fit(net, (x, t), epochs=5, batch_size=50, optimizer="sgd", lr=1e6, progress=False)
     assert history.status == "diverged"
     assert "smaller learning rate" in history.message
+    assert "(optimizer=sgd, lr=1000000.0)" in history.message  # the caller's name for it
     assert len(history) < 5
     assert "Training stopped" in capsys.readouterr().out
 
@@ -479,6 +480,45 @@ def test_adam_matches_its_definition_over_several_steps():
         p = p - lr * np.sqrt(1 - beta2 ** step) / (1 - beta1 ** step) * m / (np.sqrt(v) + eps)
     np.testing.assert_allclose(params["W1"], p, rtol=1e-12)
 
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_in_place_adam_computes_what_the_book_adam_does(dtype):
+    rng = np.random.default_rng(4)
+    start = {"W1": rng.standard_normal((30, 20)), "b1": rng.standard_normal(20),
+             # a column-major array and a strided view: BLAS cannot update them in place,
+             # so they take the numpy path, and must come out the same too
+             "W2": np.asfortranarray(rng.standard_normal((20, 10))), "W3": rng.standard_normal((10, 4))}
+    ours = {key: p.astype(dtype, order="K") for key, p in start.items()}
+    ours["W3"] = np.zeros((10, 8), dtype)[:, ::2]
+    ours["W3"][...] = start["W3"]
+    assert not ours["W2"].flags.c_contiguous and not ours["W3"].flags.c_contiguous
+    theirs = {key: p.copy(order="K") for key, p in ours.items()}
+    held = dict(ours)
+    fast, slow = InPlaceAdam(lr=0.01), Adam(lr=0.01)
+    for _ in range(8):
+        grads = {key: rng.standard_normal(p.shape).astype(dtype) for key, p in ours.items()}
+        grads_before = {key: g.copy() for key, g in grads.items()}
+        fast.update(ours, grads)
+        slow.update(theirs, grads)
+        for key in grads:
+            np.testing.assert_array_equal(grads[key], grads_before[key], err_msg=f"{key}: grads changed")
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for key in ours:
+        assert ours[key] is held[key]
+        assert not np.array_equal(ours[key], start[key].astype(dtype))
+        np.testing.assert_allclose(ours[key], theirs[key], rtol=tol, atol=tol, err_msg=key)
+
+
+def test_in_place_adam_rejects_a_gradient_of_another_shape():
+    params = {"W1": np.zeros((3, 2), np.float32)}
+    with pytest.raises(ValueError, match=r"grads\['W1'\] has shape \(6,\).*\(3, 2\)"):
+        InPlaceAdam(lr=0.1).update(params, {"W1": np.ones(6, np.float32)})
+    np.testing.assert_array_equal(params["W1"], 0)
+
+
+def test_training_looks_adam_up_as_its_in_place_stand_in():
+    assert type(get_optimizer("adam", 0.1)) is InPlaceAdam
 
 # --------------------------------------------------------------------------
 # Losses with weight decay: train_loss and val_loss measure the same thing

@@ -125,8 +125,13 @@ def test_post_findings_on_a_planted_sweep():
     assert list(findings) == ["1a", "1b", "1c", "2", "3", "4a", "4b", "4c", "4d", "4e"]
     for label in ("1a", "1b", "1c", "2", "3", "4d"):
         assert findings[label].verdict == pf.HOLDS, findings[label]
-    for label in ("4a", "4b", "4c"):  # network, batch size and epochs planted without effect
-        assert findings[label].verdict != pf.HOLDS, findings[label]
+    # Network, batch size and epochs planted without effect. A pair comparison with no effect
+    # has its 95% interval around zero: cannot tell. A rank trend with none has Spearman's
+    # correlation near zero, under WEAK (0.1) with and without the extreme run: does not hold.
+    assert findings["4a"].verdict == pf.UNSURE, findings["4a"]
+    for label in ("4b", "4c"):
+        assert findings[label].verdict == pf.FAILS, findings[label]
+    for label in ("4a", "4b", "4c"):
         assert "Plausible why" in str(findings[label])
     assert findings["4e"].verdict == pf.FAILS  # width planted: small nets trail by 3+ points
 

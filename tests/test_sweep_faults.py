@@ -336,25 +336,17 @@ def test_sigterm_records_the_trial_as_interrupted_and_exits_promptly():
 # Never a login prompt
 # ---------------------------------------------------------------------------
 
-def test_agent_from_a_plain_script_in_a_terminal_never_prompts_for_a_login(tmp_path):
-    # A reader's script run from a terminal: WANDB_MODE unset, no API key, stdin a
-    # terminal, where wandb.init() would ask for a key and wait for an answer.
+def run_in_a_terminal(args, env):
+    """``python *args`` with a pseudo-terminal as stdin, stdout and stderr: its exit code and output.
+
+    A test fails if the process waits for input (a login prompt) for 45 s.
+    """
     import pty
     import select
-    import subprocess
-    import time
 
-    Path("script.py").write_text(
-        "import local_sweeps, sweep_fixtures\n"
-        "sweep_id = local_sweeps.sweep({'method': 'grid', 'metric': {'name': 'score'},\n"
-        "    'parameters': {'x': {'values': [1]}, 'epochs': {'value': 1}}})\n"
-        "local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)\n"
-        "print('STATE', local_sweeps.results(sweep_id)['state'].tolist())\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
-    env.update(HOME=str(tmp_path / "home"), PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]))
     leader, follower = pty.openpty()
-    script = subprocess.Popen([sys.executable, "script.py"], env=env, stdin=follower,
-                              stdout=follower, stderr=follower)
+    process = subprocess.Popen([sys.executable, *args], env=env, stdin=follower,
+                               stdout=follower, stderr=follower)
     os.close(follower)
     output = b""
     try:
@@ -364,23 +356,51 @@ def test_agent_from_a_plain_script_in_a_terminal_never_prompts_for_a_login(tmp_p
             if ready:
                 try:
                     chunk = os.read(leader, 4096)
-                except OSError:  # the terminal closed: the script ended
+                except OSError:  # the terminal closed: the process ended
                     break
                 if not chunk:
                     break
                 output += chunk
-            elif script.poll() is not None:
+            elif process.poll() is not None:
                 break
         else:
             pytest.fail(f"the agent waited for input (a login prompt?): {output.decode()}")
     finally:
-        if script.poll() is None:
-            script.kill()
-        script.wait()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
         os.close(leader)
-    text = output.decode(errors="replace")
-    assert script.returncode == 0, text
-    assert "STATE ['finished']" in text, text
+    return process.returncode, output.decode(errors="replace")
+
+
+@pytest.mark.parametrize("how", ["a script", "the command line"])
+def test_agent_from_a_terminal_never_prompts_for_a_login_and_logs_offline(how, tmp_path):
+    # A reader's terminal: WANDB_MODE unset, no API key, a HOME of its own, stdin a
+    # terminal, where wandb.init() would ask for a key and wait for an answer. The agent
+    # must neither prompt nor fail on the missing key, run from a script or as
+    # `python -m local_sweeps agent`.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    env.update(HOME=str(tmp_path / "home"), PYTHONPATH=os.pathsep.join([str(REPO), str(TESTS)]))
+    config = {"method": "grid", "metric": {"name": "score", "goal": "maximize"},
+              "parameters": {"x": {"values": [1, 2]}, "epochs": {"value": 1}}}
+    if how == "a script":
+        Path("script.py").write_text(
+            "import local_sweeps, sweep_fixtures\n"
+            f"sweep_id = local_sweeps.sweep({config!r})\n"
+            "local_sweeps.agent(sweep_id, function=sweep_fixtures.train_config_value)\n"
+            "print('SWEEP', sweep_id)\n")
+        returncode, text = run_in_a_terminal(["script.py"], env)
+        sweep_id = next(line.split()[1] for line in text.splitlines() if line.startswith("SWEEP "))
+    else:
+        Path("s.yaml").write_text(json.dumps(config))
+        created = subprocess.run([sys.executable, "-m", "local_sweeps", "sweep", "s.yaml"], env=env,
+                                 capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL)
+        sweep_id = created.stdout.strip().splitlines()[-1]
+        returncode, text = run_in_a_terminal(["-m", "local_sweeps", "agent", sweep_id, "--function",
+                                              "sweep_fixtures:train_config_value"], env)
+    assert returncode == 0, text
+    results = local_sweeps.results(sweep_id)
+    assert list(results["state"]) == ["finished", "finished"], results["error"].tolist()
 
 
 # ---------------------------------------------------------------------------

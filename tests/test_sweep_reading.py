@@ -169,7 +169,11 @@ def test_shared_traits_reports_sgd_and_tiny_lr_with_counts():
     sgd = traits[(traits.parameter == "optimizer") & (traits.value == "sgd")].iloc[0]
     assert (sgd.weak_count, sgd.n_weak, sgd.all_count, sgd.n_all) == (5, 6, 7, 20)
     assert sgd.sentence == "optimizer=sgd: 5 of 6 weak runs (83%) vs 7 of 20 overall (35%)"
-    assert traits.iloc[0].parameter in ("optimizer", "network", "hidden_size")
+    # most over-represented first: network=Net1 is 6 of 6 weak runs against 6 of 20 overall
+    # (ratio 1 / 0.3), ahead of optimizer=sgd (5/6 against 7/20, ratio 2.4)
+    first = traits.iloc[0]
+    assert (first.parameter, first.value) == ("network", "Net1")
+    assert first.ratio == pytest.approx((6 / 6) / (6 / 20))
     assert "adam" not in set(traits.loc[traits.parameter == "optimizer", "value"])  # 1/6 < 4/20
     lr = traits[traits.parameter == "lr"].iloc[0]
     assert lr.weak_median == pytest.approx(df.loc[planted, "lr"].median())

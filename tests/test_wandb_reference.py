@@ -213,6 +213,25 @@ def test_same_hyperband_decisions(record):
             assert stop == (i in record["stopped"]), i
 
 
+def test_hyperband_check_reports_the_band_and_the_cut_it_compared_with():
+    # W&B records the decisions (above), not the band and cut behind them. By hand: at band
+    # b the cut is the int(n / eta)-th best (0-based) of the b-th values of the n runs that
+    # logged b values, this one included; others' val_loss histories logged 9, 8 and 6 first.
+    others = [[9, 8, 7], [8, 7, 6], [6, 5, 4]]
+    et = validate_config({"method": "random", "metric": {"name": "l"},
+                          "early_terminate": {"type": "hyperband", "min_iter": 1, "eta": 3},
+                          "parameters": {"x": {"value": 1}}})["early_terminate"]
+    assert hyperband_check([10], others, et, "minimize") == (True, 1, 8)   # [6, 8, 9, 10]
+    assert hyperband_check([5], others, et, "minimize") == (False, 1, 6)   # [5, 6, 8, 9]
+    # strict (W&B's default): at band 3 the 3rd value counts, not the best so far
+    assert hyperband_check([5, 4, 9], others, et, "minimize") == (True, 3, 6)  # [4, 6, 7, 9]
+    assert hyperband_check([5, 4, 9], others, {**et, "strict": False}, "minimize") == (False, 3, 6)
+    # maximize: the same histories negated give the same band and the negated cut
+    assert hyperband_check([-10], [[-v for v in h] for h in others], et, "maximize") == (True, 1, -8)
+    # before the first band nothing is decided
+    assert hyperband_check([], others, et, "minimize") == (False, None, None)
+
+
 def test_same_hyperband_bands_for_every_recorded_setting():
     # W&B reports its bands (the first 8) only while a run is running.
     recorded = {json.dumps(r["early_terminate"], sort_keys=True): r["bands"] for r in HYPERBAND
