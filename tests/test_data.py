@@ -11,11 +11,13 @@ import gzip
 import hashlib
 import http.server
 import os
+import re
 import shutil
 import socket
 import struct
 import sys
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -346,7 +348,7 @@ def test_bad_first_mirror_moves_on_to_the_next(sample, serve, tmp_path, bad, cap
 
 
 class _Trickle(http.server.BaseHTTPRequestHandler):
-    """Answers at once, then sends its body one byte every 0.2 s: never silent for long."""
+    """Answers at once, then sends its body one byte every ``server.interval`` seconds."""
 
     def do_GET(self):
         self.server.paths.append(self.path)
@@ -359,37 +361,95 @@ class _Trickle(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
             except OSError:  # the client gave up
                 return
-            self.server.stopping.wait(0.2)
+            self.server.stopping.wait(self.server.interval)
+
+    def log_message(self, *args):
+        pass
+
+
+class _Paced(http.server.BaseHTTPRequestHandler):
+    """Serves a folder's files at a steady ``server.rate`` bytes a second: a slow, real link."""
+
+    def do_GET(self):
+        self.server.paths.append(self.path)
+        path = Path(self.server.folder, self.path.lstrip("/"))
+        if not path.is_file():
+            self.send_error(404)
+            return
+        data = path.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        start = time.monotonic()
+        for sent in range(0, len(data), 4096):
+            # Paced by the clock, not by fixed sleeps, so a busy machine does not slow it further.
+            delay = start + sent / self.server.rate - time.monotonic()
+            if delay > 0 and self.server.stopping.wait(delay):
+                return
+            try:
+                self.wfile.write(data[sent:sent + 4096])
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
 
     def log_message(self, *args):
         pass
 
 
 @pytest.fixture
-def trickle():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
-    server.paths, server.stopping = [], threading.Event()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}/", paths=server.paths)
-    server.stopping.set()
-    server.shutdown()
-    server.server_close()
+def slow_server():
+    """Start a server on 127.0.0.1 with a handler class; returns its URL, request log, server."""
+    servers = []
+
+    def start(handler, **attributes):
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.paths, server.stopping = [], threading.Event()
+        vars(server).update(attributes)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}/",
+                               paths=server.paths)
+
+    yield start
+    for server in servers:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def trickle(slow_server):
+    """A mirror that sends a byte every 0.2 s: never silent for long, never done."""
+    return slow_server(_Trickle, interval=0.2)
+
+
+def _in_thread(load, timeout=60):
+    """``load()`` in a thread, given up after `timeout` s so that a hang fails instead of waiting."""
+    result = {}
+
+    def run():
+        try:
+            result["value"] = load()
+        except BaseException as err:  # re-raised in the test's own thread
+            result["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    assert not thread.is_alive(), f"load_mnist is still downloading after {timeout} s"
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 def _load_in_thread(**kwargs):
-    """_load_uint8 in a thread, given up after 60 s so that a hang fails instead of waiting."""
-    result = {}
-
+    """_load_uint8 in a thread, expected to fall back to the sample with a warning."""
     def load():
         with pytest.warns(UserWarning, match="Full MNIST is unavailable") as caught:
-            result["data"] = mnist_data._load_uint8(**kwargs)
-        result["warning"] = str(caught[0].message)
+            data = mnist_data._load_uint8(**kwargs)
+        return {"data": data, "warning": str(caught[0].message)}
 
-    thread = threading.Thread(target=load, daemon=True)
-    thread.start()
-    thread.join(60)
-    assert not thread.is_alive(), "load_mnist is still downloading from a trickling mirror"
-    return result
+    return _in_thread(load)
 
 
 def test_a_trickling_mirror_meets_the_deadline_and_a_dead_one_is_tried_once(trickle, monkeypatch,
@@ -406,6 +466,45 @@ def test_a_trickling_mirror_meets_the_deadline_and_a_dead_one_is_tried_once(tric
     assert len(second["data"][0][0]) == 4_000
     assert "earlier in this process" in second["warning"]
     assert trickle.paths == ["/train-images-idx3-ubyte.gz"]
+
+
+def test_a_mirror_that_trickles_is_given_up_by_its_throughput(sample, slow_server, serve,
+                                                               monkeypatch, capsys):
+    """One byte every two seconds never trips TIMEOUT; the rate over a window must catch it
+    long before DEADLINE (left at its 120 s), and the next mirror then serves the file."""
+    monkeypatch.setattr(mnist_data, "RATE_WINDOW", 3)
+    monkeypatch.setattr(mnist_data, "MIN_RATE", 1_000)
+    trickle = slow_server(_Trickle, interval=2.0)
+    good = serve(sample.folder)
+    data = _in_thread(lambda: mnist_data._load_uint8(
+        mirrors=[trickle.url, good.url], checksums=sample.checksums), timeout=20)
+    _assert_matches(data, sample)
+    assert "downloaded from " + good.url.split("/")[2] in capsys.readouterr().out
+    assert trickle.paths == ["/train-images-idx3-ubyte.gz"]  # given up, and not asked again
+    reason = mnist_data._DEAD_MIRRORS[trickle.url]
+    # The window reaches back to the last byte before its start: 3 s, or 4 at this pace.
+    assert re.search(r"sent [1-3] bytes in the last [34] s, under 1,000 bytes a second", reason), reason
+    assert sorted(good.paths) == sorted(f"/{n}.gz" for n in FILES)
+
+
+def test_a_slow_but_steady_mirror_is_kept_to_the_end(sample, slow_server, tmp_path, monkeypatch,
+                                                     capsys):
+    """A link well above MIN_RATE, slow enough that each file spans several windows."""
+    window, min_rate, rate = 0.5, 25_000, 100_000
+    monkeypatch.setattr(mnist_data, "RATE_WINDOW", window)
+    monkeypatch.setattr(mnist_data, "MIN_RATE", min_rate)
+    # A quarter of the sample keeps the test short: 1,000 training and 250 test digits.
+    small = _dataset(tmp_path / "small", {
+        name: _idx(sample.arrays[name][:1000 if name.startswith("train") else 250])
+        for name in FILES})
+    largest = (small.folder / f"{FILES[0]}.gz").stat().st_size
+    assert largest / rate > 2 * window, "the download must outlast the window to test it"
+    paced = slow_server(_Paced, folder=small.folder, rate=rate)
+    data = _in_thread(lambda: mnist_data._load_uint8(mirrors=[paced.url],
+                                                     checksums=small.checksums), timeout=30)
+    _assert_matches(data, small)
+    assert "downloaded from 127.0.0.1:" in capsys.readouterr().out
+    assert sorted(paced.paths) == sorted(f"/{n}.gz" for n in FILES) and not mnist_data._DEAD_MIRRORS
 
 
 def test_truncated_cache_file_is_reported_and_downloaded_again(sample, serve, tmp_path):

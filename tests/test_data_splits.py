@@ -57,37 +57,18 @@ def test_train_and_val_partition_the_training_set(mnist, splits):
     assert sorted(rows(x_train, t_train) + rows(x_val, t_val)) == rows(x_all, t_all)
 
 
-def test_val_holds_each_digit_in_its_overall_proportion(mnist, splits):
-    (_, t_all), _ = mnist
-    _, (_, t_val), _ = splits
-    expected = np.bincount(t_all, minlength=10) * len(t_val) / len(t_all)
-    assert np.all(np.abs(np.bincount(t_val, minlength=10) - expected) < 1), (
-        np.bincount(t_val, minlength=10), expected)
+@pytest.mark.parametrize("val_size, seed", [(1000, 0), (0.25, 1), (1 / 6, 1)])
+def test_load_splits_is_train_val_split_of_the_training_set(mnist, val_size, seed):
+    """load_splits hands its val_size and seed to train_val_split, on the loader's training set.
 
-
-def test_same_seed_same_split_other_seed_other_split(splits):
-    (x_train, t_train), (x_val, t_val), _ = splits
-    (x_train2, t_train2), (x_val2, t_val2), _ = mu.load_splits(seed=0, verbose=False)
-    for a, b in [(x_train, x_train2), (t_train, t_train2), (x_val, x_val2), (t_val, t_val2)]:
-        np.testing.assert_array_equal(a, b)
-    _, (x_val3, t_val3), _ = mu.load_splits(seed=1, verbose=False)
-    assert len(x_val3) == len(x_val)
-    # Another seed picks other examples, not just another order of the same ones.
-    assert rows(x_val3, t_val3) != rows(x_val, t_val)
-
-
-@pytest.mark.parametrize("val_size", [1000, 0.25])
-def test_val_size_as_count_or_fraction(mnist, val_size):
-    (x_all, _), _ = mnist
-    (x_train, _), (x_val, _), _ = mu.load_splits(val_size=val_size, verbose=False)
-    wanted = val_size if isinstance(val_size, int) else round(val_size * len(x_all))
-    assert len(x_val) == wanted and len(x_train) == len(x_all) - wanted
-
-
-@pytest.mark.parametrize("val_size", [1.0, "0.2"])
-def test_bad_val_size_is_named(val_size):
-    with pytest.raises(ValueError, match="val_size"):
-        mu.load_splits(val_size=val_size, verbose=False)
+    What a split holds (sizes, each digit's share, the seed's effect, bad sizes refused) is
+    tested once, on train_val_split, in tests/test_data.py.
+    """
+    (x_all, t_all), _ = mnist
+    want_train, want_val = mu.train_val_split(x_all, t_all, val_size=val_size, seed=seed)
+    train, val, _ = mu.load_splits(val_size=val_size, seed=seed, verbose=False)
+    for got, want in zip((*train, *val), (*want_train, *want_val), strict=True):
+        np.testing.assert_array_equal(got, want)
 
 
 def test_splits_are_the_callers_to_modify(splits):
