@@ -16,9 +16,12 @@ blocks, each of one of three kinds:
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -111,6 +114,20 @@ class ReportContent:
     def sweeps(self):
         return [s for b in self.blocks if isinstance(b, SweepGrids) for s in b.sweeps]
 
+    def outline(self):
+        """One line per block: its kind and what it holds."""
+        lines = []
+        for block in self.blocks:
+            if isinstance(block, Markdown):
+                first = block.text.strip().splitlines()[0]
+                lines.append(f"Markdown       {first[:80]}{'...' if len(first) > 80 else ''}")
+            elif isinstance(block, SweepGrids):
+                lines += [f"SweepPanels    {s.title}: {len(s.runs)} runs, {len(s.histories)} curves, "
+                          f"parameters {', '.join(s.params)}" for s in block.sweeps]
+            else:
+                lines.append(f"ModelArtifact  {block.name}, digest {block.digest[:12]}...")
+        return lines
+
 
 def _section(results, name, writer):
     if name not in results:
@@ -130,6 +147,28 @@ def _check_final(final):
     if not isinstance(final["test_acc"], int | float) or not 0 <= final["test_acc"] <= 1:
         raise ReportInputError(f"the final test_acc in {RESULTS_FILE} is {final['test_acc']!r}; "
                                "it must be an accuracy between 0 and 1")
+
+
+@contextlib.contextmanager
+def _read_where_it_ran(sweep_id):
+    """Read a sweep run on this machine from here, even with a W&B account on.
+
+    A series run offline and uploaded later by ``wandb sync`` has local sweeps (in
+    ``.sweeps/<id>/``, where ``local_sweeps`` keeps them) that W&B's server never saw: their
+    results and runs are read from this folder, while the report itself goes online.
+    """
+    if not (Path(".sweeps") / sweep_id).is_dir():
+        yield
+        return
+    before = os.environ.get("WANDB_MODE")
+    os.environ["WANDB_MODE"] = "offline"  # what local_sweeps and logged_runs read, call by call
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["WANDB_MODE"]
+        else:
+            os.environ["WANDB_MODE"] = before
 
 
 def _load_sweep(label, sweep_id, metric, goal, project, wandb_dir):
@@ -268,7 +307,8 @@ def report_content(results_path=RESULTS_FILE, project=None, metric="val_acc", go
         if label not in recorded:
             raise ReportInputError(f"{RESULTS_FILE} names no {label} sweep: notebook {SWEEPS[label]} "
                                    "records it; run it in this folder first")
-        sweeps.append(_load_sweep(label, recorded[label], metric, goal, project, wandb_dir))
+        with _read_where_it_ran(str(recorded[label])):
+            sweeps.append(_load_sweep(label, recorded[label], metric, goal, project, wandb_dir))
     artifact = ModelArtifact(final["artifact"]["name"], final["artifact"]["digest"], final["run_id"],
                              final["test_acc"])
     blocks = (

@@ -12,6 +12,7 @@ It is written to a temporary file renamed into place: a failure never leaves hal
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import math
@@ -19,9 +20,6 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import mistune
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from mnist_plots import plot_metric_curves
 from sweep_panels import (
@@ -35,9 +33,23 @@ from sweep_tables import finished_runs
 from .content import Markdown, ModelArtifact, ReportInputError, SweepGrids
 
 TEMPLATE = "report.html.j2"
-_markdown = mistune.create_markdown(escape=True, plugins=["table"])
-_templates = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=True,
-                         undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+@functools.cache
+def _markdown():
+    """Markdown to HTML, raw HTML in the text escaped (imported when first needed: only 06 draws pages)."""
+    import mistune
+
+    return mistune.create_markdown(escape=True, plugins=["table"])
+
+
+@functools.cache
+def _template():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=True,
+                      undefined=StrictUndefined, keep_trailing_newline=True)
+    return env.get_template(TEMPLATE)
 
 
 @dataclass(frozen=True)
@@ -128,17 +140,17 @@ def render_report_html(content):
     blocks, figures, runs = [], 0, 0
     for block in content.blocks:
         if isinstance(block, Markdown):
-            blocks.append({"kind": "markdown", "html": _markdown(block.text)})
+            blocks.append({"kind": "markdown", "html": _markdown()(block.text)})
         elif isinstance(block, SweepGrids):
             sweeps = [_sweep(s) for s in block.sweeps]
             figures += sum(len(s["figures"]) for s in sweeps)
             runs += sum(len(s["table"]["rows"]) for s in sweeps)
             blocks.append({"kind": "sweeps", "sweeps": sweeps})
         elif isinstance(block, ModelArtifact):
-            blocks.append({"kind": "artifact", "html": _markdown(block.text), "artifact": block})
+            blocks.append({"kind": "artifact", "html": _markdown()(block.text), "artifact": block})
         else:
             raise TypeError(f"no HTML for a {type(block).__name__} block")
-    text = _templates.get_template(TEMPLATE).render(content=content, blocks=blocks)
+    text = _template().render(content=content, blocks=blocks)
     return text, figures, runs
 
 

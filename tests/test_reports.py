@@ -142,6 +142,20 @@ def test_the_content_holds_each_sweeps_runs_and_curves_and_the_computed_text(in_
     assert artifact.digest == FINAL["artifact"]["digest"] and artifact.digest in artifact.text
 
 
+def test_local_sweeps_are_read_from_here_even_with_an_account(in_series, content, monkeypatch,
+                                                            no_network):
+    # Run offline, synced later: W&B never saw these sweeps, so they are read from this folder.
+    monkeypatch.setenv("WANDB_MODE", "online")
+    again = report_content(project=PROJECT)
+    assert [len(s.runs) for s in again.sweeps] == [len(s.runs) for s in content.sweeps]
+    assert os.environ["WANDB_MODE"] == "online"
+    lines = again.outline()
+    assert lines[0] == "Markdown       ## What the sweeps found"
+    assert lines[2].startswith(f"SweepPanels    The random sweep (notebook 03, {ids(in_series)['random']}): "
+                               f"{RANDOM_RUNS} runs, {RANDOM_RUNS} curves, parameters ")
+    assert lines[-1] == "ModelArtifact  mnist-mlp, digest 6cb601db0123..."
+
+
 def test_verdicts_table_escapes_pipes_and_keeps_each_notebooks_order():
     table = verdicts_markdown(VERDICTS).splitlines()
     assert table[2].startswith("| 04 | 1. Adam beats SGD \\| at every size | median gap +5.00 points "
