@@ -79,7 +79,7 @@ def _figure(fig, alt):
 
     buffer = io.BytesIO()
     # No "Software" entry: the same figure makes the same bytes.
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
     png = buffer.getvalue()
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")  # IHDR
