@@ -12,7 +12,8 @@ notebooks use of each is re-exported below, one name per idea:
 - ``wandb_helpers``: choosing the W&B mode, reading offline runs and artifacts back;
 - ``sweep_tables``, ``sweep_panels``, ``sweep_narrowing``, ``post_findings``: reading a
   sweep's results table, the dashboard's panels, narrowing a search space, and the
-  original post's findings checked with one verdict rule.
+  original post's findings checked with one verdict rule;
+- ``series_results``, ``reports``: what 04 and 05 found, and notebook 06's report of it.
 
 The rule for notebooks: everything they need that is not W&B's own API (``wandb.*``) or
 the sweep engine's (``local_sweeps.*``) comes through this module; those two are the
@@ -41,6 +42,7 @@ from multi_layer_net import (
 )
 from optimizer import Adam
 from post_findings import MIN_PER_SIDE, compare_pair, cut_cost, post_findings, rank_trend
+from reports import report_content, wandb_report, write_report_html
 from series_results import read_results, record_results, verdict_record
 from sweep_narrowing import narrow_for_bayes
 from sweep_panels import (
@@ -99,4 +101,6 @@ __all__ = [
     "bootstrap_interval", "accuracy_interval", "paired_gap",
     # what 04 and 05 found, kept for 06
     "verdict_record", "record_results", "read_results",
+    # 06's report: its content, drawn as a W&B Report and as one HTML page
+    "report_content", "wandb_report", "write_report_html",
 ]
