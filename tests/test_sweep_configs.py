@@ -25,10 +25,12 @@ def test_config_is_valid_and_tunes_on_validation_accuracy(name):
     assert config["name"] == f"mnist-{name}"  # how later notebooks find the sweep again
 
 
-def test_grid_runs_the_twelve_points_notebook_03_announces():
+def test_grid_runs_every_pair_of_net2_widths_once():
+    # Notebook 05's hidden-size grid: 3 widths for each of Net2's two layers, 3 x 3 = 9 runs.
     points = grid_points(sweep_config.validate_config(CONFIGS / "grid.yaml"))
-    assert len(points) == 12
-    assert len({tuple(sorted(p.items())) for p in points}) == 12
+    pairs = {(p["hidden_size1"], p["hidden_size2"]) for p in points}
+    assert len(points) == len(pairs) == 9
+    assert {p["network"] for p in points} == {"Net2"}
 
 
 def test_bayes_hyperband_checks_fall_inside_its_runs():
@@ -107,7 +109,7 @@ def test_sweep_train_uses_every_parameter_the_yaml_defines(name, sweep_train, mo
     monkeypatch.setattr(sweep_train, "train_set", (x[:512], t[:512]))
     monkeypatch.setattr(sweep_train, "val_set", (x[512:768], t[512:768]))
     read = set()
-    for network in params["network"]["values"]:
+    for network in params["network"].get("values", [params["network"].get("value")]):
         config = ReadConfig({**first_values(params), "network": network})
         run, logged = types.SimpleNamespace(summary={}), []
         monkeypatch.setattr(wandb, "init", lambda config=None, run=run: contextlib.nullcontext(run))
