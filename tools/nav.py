@@ -95,7 +95,7 @@ JAPANESE = Edition(
     next="**次へ:** [{title}]({file}) →",
     last="シリーズ最後のノートブックです: [目次]({index})に戻る",
     index_header="| # | ノートブック | 内容 | |",
-    original="英語版: [{file}](../{file})",
+    original="このノートブックの[英語の原文](../{file})も参照できます。",
     strict_titles=False)
 EDITIONS = (ENGLISH, JAPANESE)
 
