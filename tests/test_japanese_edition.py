@@ -343,3 +343,13 @@ def test_notebook_01_credits_the_original_post():
     for needed in ("https://github.com/sota1111/DL_Zero", "saitan/saitan8_wandb_sweep.ipynb",
                    "saitan/config_sweep.yaml"):
         assert needed in title, needed
+
+
+def test_the_japanese_readme_gives_the_english_readmes_two_commands():
+    english = (ROOT / "README.md").read_text(encoding="utf-8")
+    japanese = (ROOT / "README.ja.md").read_text(encoding="utf-8")
+    test_command = english.split("<!-- test-command:start -->", 1)[1].split("<!-- test-command:end -->", 1)[0]
+    commands = [line for line in test_command.splitlines() if line and not line.startswith("```")]
+    run_command = next(line for line in english.splitlines() if "jupyter lab notebooks/" in line)
+    for command in (*commands, run_command):
+        assert command in japanese.splitlines(), command
