@@ -217,3 +217,83 @@ def test_colab_pins_must_all_be_in_requirements():
     with pytest.raises(SystemExit, match="must pin optuna"):
         nav.colab_pins("wandb==0.31.0\nnumpy==2.4.6\n")
     assert set(nav.colab_pins("optuna==1.0  # a comment\nwandb == 2.0\n")) == {"wandb==2.0", "optuna==1.0"}
+
+
+@pytest.fixture
+def repo_ja(repo):
+    """The copy with the Japanese edition too: its notebooks and its README."""
+    (repo / "notebooks" / "ja").mkdir()
+    for path in sorted((ROOT / "notebooks" / "ja").glob("*.ipynb")):
+        shutil.copy(path, repo / "notebooks" / "ja")
+    shutil.copy(ROOT / "README.ja.md", repo)
+    return repo
+
+
+def named_ja(out, repo):
+    """The Japanese notebooks and READMEs of ``repo`` that the output of --check names."""
+    files = [p.relative_to(repo).as_posix() for p in sorted((repo / "notebooks" / "ja").glob("*.ipynb"))]
+    return {f for f in [*files, "README.ja.md"] if f in out}
+
+
+def test_japanese_copy_checks_clean(repo_ja, capsys):
+    status, out = check(repo_ja, capsys)
+    assert status == 0, out
+
+
+def test_edited_japanese_generated_cell_is_reported(repo_ja, capsys):
+    footer = load_nav(repo_ja).FOOTER
+    edit_cell(repo_ja / "notebooks" / "ja" / "03_sweeps_function_callback.ipynb", footer,
+              lambda s: s + "\n\n手で書いたリンク")
+    status, out = check(repo_ja, capsys)
+    assert status == 1
+    assert named_ja(out, repo_ja) == {"notebooks/ja/03_sweeps_function_callback.ipynb"}, out
+    assert named(out, repo_ja) == set(), out
+
+
+def test_new_japanese_title_drifts_only_japanese_neighbours(repo_ja, capsys):
+    edit_cell(repo_ja / "notebooks" / "ja" / "02_dashboard_logging.ipynb", "# 02 · ",
+              lambda s: s.replace("# 02 · ", "# 02 · 新しい題: ", 1))
+    status, out = check(repo_ja, capsys)
+    assert status == 1
+    assert named_ja(out, repo_ja) == {"notebooks/ja/01_mnist_baseline.ipynb",
+                                      "notebooks/ja/03_sweeps_function_callback.ipynb",
+                                      "README.ja.md"}, out
+    assert named(out, repo_ja) == set(), out
+
+
+def links(text):
+    """Link targets in Markdown text (not the badge's image)."""
+    return [t for t in re.findall(r"\]\(([^)]+)\)", text) if not t.endswith(".svg")]
+
+
+def test_japanese_navigation_points_to_japanese_notebooks():
+    nav = load_nav(ROOT)
+    folder = ROOT / "notebooks" / "ja"
+    paths = sorted(folder.glob("*.ipynb"))
+    assert [p.name for p in paths] == [p.name for p in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))]
+    for path in paths:
+        cells = nbformat.read(path, as_version=4).cells
+        header = next(c.source for c in cells if nav.HEADER in c.source)
+        footer = next(c.source for c in cells if nav.FOOTER in c.source)
+        badge, *targets = links(header) + links(footer)
+        assert badge.endswith(f"/blob/{nav.BRANCH}/notebooks/ja/{path.name}"), badge
+        # the previous and next notebooks (or the Japanese index), and the English original
+        assert f"../{path.name}" in targets and all((folder / t).exists() for t in targets), targets
+        assert "← 前へ" in header or path == paths[0]
+        assert "**次へ:**" in footer or path == paths[-1]
+        assert all(t.endswith("README.ja.md") or t == f"../{path.name}" or t in {p.name for p in paths}
+                   for t in targets), targets
+
+
+def test_japanese_setup_is_the_english_one_plus_the_move_to_notebooks():
+    """The Japanese setup cell reuses the English generator: the same lines (the same Colab
+    install), with the lines that move from notebooks/ja/ up to notebooks/ added."""
+    nav = load_nav(ROOT)
+    for uses_wandb in (False, True):
+        english = nav.setup_source(uses_wandb).splitlines()
+        japanese = nav.setup_source(uses_wandb, subfolder="ja").splitlines()
+        # the block is inserted right before the Colab branch, which follows unchanged
+        start = english.index(next(line for line in english if line.startswith('if "google.colab"')))
+        added = japanese[start:start + len(japanese) - len(english)]
+        assert japanese[:start] + japanese[start + len(added):] == english
+        assert 'if Path.cwd().name == "ja":' in added and "    %cd -q .." in added, added

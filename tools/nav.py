@@ -13,6 +13,14 @@ marked by a sentinel so they are found and rewritten, never edited by hand:
   how to keep offline runs, which vanish with the Colab VM;
 - a footer linking to the next notebook.
 
+The Japanese edition (``notebooks/ja/``, same file names) gets the same cells in its own
+words (``JAPANESE`` below): its badges open the Japanese notebooks, its header also links
+the English original, and its setup cell first moves up to ``notebooks/``, so that a
+Japanese notebook runs exactly where its English original runs (same relative paths, same
+``sweep_train.py``, same ``wandb/`` and ``.sweeps/`` folders). ``tools/translate_notebooks.py``
+builds those notebooks and calls ``render_notebook`` for these cells; ``README.ja.md``'s
+index is built here like the English one.
+
 The README's notebook index, between ``<!-- notebooks:start -->`` and
 ``<!-- notebooks:end -->``, is built from each notebook's H1 and the first
 paragraph under it.
@@ -22,8 +30,10 @@ paragraph under it.
 """
 
 import argparse
+import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -55,6 +65,50 @@ INDEX_START, INDEX_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
 NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
 
 
+@dataclass(frozen=True)
+class Edition:
+    """One language's notebooks: their folder, their README and the words of the generated cells.
+
+    The link templates are ``str.format`` strings: ``{title}`` and ``{file}`` name the linked
+    notebook, ``{index}`` the README relative to the notebook.
+    """
+
+    folder: str               # relative to the repository: where the notebooks are
+    readme: str               # the README whose index lists them
+    first: str                # the header of the first notebook
+    previous: str             # the header of the others
+    next: str                 # the footer of all but the last
+    last: str                 # the footer of the last
+    index_header: str         # the index table's header row
+    original: str = ""        # a header line linking the English original ({file}); "" for English
+    strict_titles: bool = True  # the H1's words must spell the file name (English titles only)
+
+    @property
+    def subfolder(self):
+        """The edition's folder below ``notebooks/`` (``"ja"``), or ``None`` for the English one."""
+        rel = Path(self.folder).relative_to("notebooks")
+        return rel.as_posix() if rel.parts else None
+
+
+ENGLISH = Edition(
+    folder="notebooks", readme="README.md",
+    first="First notebook of the series: [index]({index})",
+    previous="← Previous: [{title}]({file})",
+    next="**Next:** [{title}]({file}) →",
+    last="This is the last notebook of the series: back to the [index]({index}).",
+    index_header="| # | Notebook | What it covers | |")
+JAPANESE = Edition(
+    folder="notebooks/ja", readme="README.ja.md",
+    first="シリーズ最初のノートブックです: [目次]({index})",
+    previous="← 前へ: [{title}]({file})",
+    next="**次へ:** [{title}]({file}) →",
+    last="シリーズ最後のノートブックです: [目次]({index})に戻る",
+    index_header="| # | ノートブック | 内容 | |",
+    original="このノートブックの[英語の原文](../{file})も参照できます。",
+    strict_titles=False)
+EDITIONS = (ENGLISH, JAPANESE)
+
+
 def colab_badge(path):
     url = f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{BRANCH}/{path}"
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
@@ -76,7 +130,7 @@ def colab_pins(requirements=None, extras=()):
     return [pins[name] for name in wanted]
 
 
-def setup_source(uses_wandb=False, requirements=None, extras=()):
+def setup_source(uses_wandb=False, requirements=None, extras=(), subfolder=None):
     """The generated head of a notebook's setup cell.
 
     Parameters
@@ -87,6 +141,9 @@ def setup_source(uses_wandb=False, requirements=None, extras=()):
         The text of ``requirements.txt`` (default: read from the repository).
     extras : sequence of str
         Packages of ``COLAB_EXTRAS`` that this notebook imports, installed in Colab too.
+    subfolder : str, optional
+        The folder below ``notebooks/`` the notebook sits in (``"ja"``): the cell first moves
+        up to ``notebooks/``, so the notebook runs where its English original does.
     """
     wandb_lines = [
         "# In Colab, to log to your W&B account: the key icon (Secrets) in the left bar, Add new secret,",
@@ -95,12 +152,17 @@ def setup_source(uses_wandb=False, requirements=None, extras=()):
         "# `!wandb sync wandb/offline-run-*` once you have a key, or copy notebooks/wandb/ to Google Drive.",
     ] if uses_wandb else []
     url, folder = f"https://github.com/{GITHUB_REPO}.git", GITHUB_REPO.split("/")[1]
+    imports = ["import sys", "from pathlib import Path", ""]
+    if subfolder:
+        imports += ["# A translation runs in the English notebooks' folder, one up: the same relative paths",
+                    "# (../sweep_configs/), sweep_train.py, and wandb/ and .sweeps/ folders as the original.",
+                    f'if Path.cwd().name == "{Path(subfolder).name}":',
+                    f"    %cd -q {'/'.join(['..'] * len(Path(subfolder).parts))}",
+                    ""]
     return "\n".join([
         SETUP,
         *wandb_lines,
-        "import sys",
-        "from pathlib import Path",
-        "",
+        *imports,
         'if "google.colab" in sys.modules and not Path("../mnist_utils.py").exists():',
         "    %cd /content",
         f'    repo_url = "{url}"',
@@ -134,8 +196,12 @@ def source(cell):
     return "".join(s) if isinstance(s, list) else s
 
 
-def title_and_blurb(path, cells):
-    """The notebook's H1 and the first paragraph below it; the H1 must match the file name."""
+def title_and_blurb(path, cells, edition=ENGLISH):
+    """The notebook's H1 and the first paragraph below it.
+
+    The H1 reads ``NN · Title`` with the file's number; in the English edition its words
+    must also spell the file name.
+    """
     for cell in cells:
         text = source(cell)
         if cell["cell_type"] == "markdown" and text.startswith("# ") and HEADER not in text:
@@ -144,12 +210,14 @@ def title_and_blurb(path, cells):
             number, slug = NAME.match(path.name).groups()
             m = re.match(r"^(\d\d) · (.+)$", title)
             words = re.sub(r"[^a-z0-9]+", "_", m.group(2).lower()).strip("_") if m else None
-            if not m or m.group(1) != number or words != slug:
-                raise SystemExit(f"{path.name}: H1 {title!r} must read '{number} · <words matching "
-                                 f"{slug!r}>', e.g. '{number} · {slug.replace('_', ' ').capitalize()}'")
+            if not m or m.group(1) != number or (edition.strict_titles and words != slug):
+                wanted = f"words matching {slug!r}" if edition.strict_titles else "title"
+                raise SystemExit(f"{edition.folder}/{path.name}: H1 {title!r} must read "
+                                 f"'{number} · <{wanted}>', e.g. '{number} · "
+                                 f"{slug.replace('_', ' ').capitalize()}'")
             paragraphs = [p.strip() for p in "\n".join(lines[1:]).split("\n\n") if p.strip()]
             return title, paragraphs[0].replace("\n", " ") if paragraphs else ""
-    raise SystemExit(f"{path.name}: no H1 title cell ('# NN · Title')")
+    raise SystemExit(f"{edition.folder}/{path.name}: no H1 title cell ('# NN · Title')")
 
 
 def markdown(text):
@@ -171,55 +239,85 @@ def put(cells, sentinel, new_cell, index=None):
     cells.insert(len(cells) if index is None else index, new_cell)
 
 
-def render(paths, infos):
+def render_notebook(nb, i, paths, infos, edition=ENGLISH):
+    """Bring the generated cells of ``nb``, notebook ``i`` of ``paths``, up to date, in place.
+
+    ``infos`` holds each notebook's (title, blurb) in the edition's language.
+    """
+    cells = nb.cells
+    index = Path(os.path.relpath(ROOT / edition.readme, ROOT / edition.folder)).as_posix()
+    path = paths[i]
+    prev_link = (edition.previous.format(title=infos[i - 1][0], file=paths[i - 1].name) if i > 0
+                 else edition.first.format(index=index))
+    original = [edition.original.format(file=path.name)] if edition.original else []
+    badge = colab_badge(f"{edition.folder}/{path.name}")
+    put(cells, HEADER, markdown("\n".join([HEADER, badge, "", prev_link, *original])), 0)
+    title_index = next(j for j, c in enumerate(cells)
+                       if c["cell_type"] == "markdown" and source(c).startswith("# "))
+    own = own_setup_code(cells)
+    uses_wandb = re.search(r"^import wandb\b", own, re.MULTILINE) is not None
+    extras = [package for module, package in COLAB_EXTRAS.items()
+              if re.search(rf"^(import|from) {module}\b", own, re.MULTILINE)]
+    put(cells, SETUP, nbformat.v4.new_code_cell(setup_source(uses_wandb, extras=extras,
+                                                             subfolder=edition.subfolder)),
+        title_index + 1)
+    next_link = (edition.next.format(title=infos[i + 1][0], file=paths[i + 1].name) if i + 1 < len(paths)
+                 else edition.last.format(index=index))
+    put(cells, FOOTER, markdown(f"{FOOTER}\n{next_link}"))
+
+
+def render(paths, infos, edition=ENGLISH):
     """Each notebook's JSON text with its generated cells up to date."""
     out = {}
     for i, path in enumerate(paths):
         nb = nbformat.read(path, as_version=4)
-        cells = nb.cells
-        prev_link = (f"← Previous: [{infos[i - 1][0]}]({paths[i - 1].name})" if i > 0
-                     else "First notebook of the series: [index](../README.md)")
-        rel = path.relative_to(ROOT).as_posix()
-        put(cells, HEADER, markdown(f"{HEADER}\n{colab_badge(rel)}\n\n{prev_link}"), 0)
-        title_index = next(j for j, c in enumerate(cells)
-                           if c["cell_type"] == "markdown" and source(c).startswith("# "))
-        own = own_setup_code(cells)
-        uses_wandb = re.search(r"^import wandb\b", own, re.MULTILINE) is not None
-        extras = [package for module, package in COLAB_EXTRAS.items()
-                  if re.search(rf"^(import|from) {module}\b", own, re.MULTILINE)]
-        put(cells, SETUP, nbformat.v4.new_code_cell(setup_source(uses_wandb, extras=extras)), title_index + 1)
-        next_link = (f"**Next:** [{infos[i + 1][0]}]({paths[i + 1].name}) →" if i + 1 < len(paths)
-                     else "This is the last notebook of the series: back to the [index](../README.md).")
-        put(cells, FOOTER, markdown(f"{FOOTER}\n{next_link}"))
+        render_notebook(nb, i, paths, infos, edition)
         # nbformat's own writer, so a notebook saved by Jupyter or nbconvert compares equal.
         out[path] = nbformat.writes(nb) + "\n"
     return out
 
 
-def render_index(paths, infos, readme):
-    rows = ["| # | Notebook | What it covers | |", "|---|---|---|---|"]
+def render_index(paths, infos, readme, edition=ENGLISH):
+    rows = [edition.index_header, "|---|---|---|---|"]
     for path, (title, blurb) in zip(paths, infos, strict=True):
-        rel = path.relative_to(ROOT).as_posix()
+        rel = f"{edition.folder}/{path.name}"
         number, name = title.split(" · ", 1)
         rows.append(f"| {number} | [{name}]({rel}) | {blurb} | {colab_badge(rel)} |")
     if INDEX_START not in readme or INDEX_END not in readme:
-        raise SystemExit(f"README.md needs the markers {INDEX_START} and {INDEX_END}")
+        raise SystemExit(f"{edition.readme} needs the markers {INDEX_START} and {INDEX_END}")
     head, rest = readme.split(INDEX_START, 1)
     _, tail = rest.split(INDEX_END, 1)
     return f"{head}{INDEX_START}\n" + "\n".join(rows) + f"\n{INDEX_END}{tail}"
+
+
+def notebook_paths(edition=ENGLISH):
+    """The edition's notebooks, in order; a notebook not named ``NN_short_title.ipynb`` is an error."""
+    folder = ROOT / edition.folder
+    stray = sorted(p.name for p in folder.glob("*.ipynb") if not NAME.match(p.name))
+    if stray:
+        raise SystemExit(f"notebooks must be named NN_short_title.ipynb: {', '.join(stray)}")
+    return sorted(p for p in folder.glob("*.ipynb") if NAME.match(p.name))
+
+
+def wanted_files(edition=ENGLISH):
+    """{path: text} of what the edition's notebooks and README index should be."""
+    paths = notebook_paths(edition)
+    infos = [title_and_blurb(p, nbformat.read(p, as_version=4).cells, edition) for p in paths]
+    wanted = render(paths, infos, edition)
+    readme = ROOT / edition.readme
+    wanted[readme] = render_index(paths, infos, readme.read_text(), edition)
+    return wanted
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Generate notebook navigation and the README index.")
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything drifted")
     args = parser.parse_args(argv)
-    paths = sorted(p for p in NOTEBOOKS.glob("*.ipynb") if NAME.match(p.name))
-    stray = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb") if not NAME.match(p.name))
-    if stray:
-        raise SystemExit(f"notebooks must be named NN_short_title.ipynb: {', '.join(stray)}")
-    infos = [title_and_blurb(p, nbformat.read(p, as_version=4).cells) for p in paths]
-    wanted = render(paths, infos)
-    wanted[README] = render_index(paths, infos, README.read_text())
+    wanted = {}
+    # The Japanese edition is checked once it exists (a copy of the English alone is complete).
+    for edition in EDITIONS:
+        if edition is ENGLISH or (ROOT / edition.folder).is_dir():
+            wanted.update(wanted_files(edition))
     drifted = [p for p, text in wanted.items() if p.read_text() != text]
     if args.check:
         for p in drifted:
