@@ -41,7 +41,7 @@ from multi_layer_net import (
     save_model,
 )
 from optimizer import Adam, get_optimizer
-from post_findings import MIN_PER_SIDE, compare_pair, cut_cost, post_findings, rank_trend
+from post_findings import compare_pair, cut_cost, post_findings, rank_trend
 from series_results import read_results, record_results, verdict_record
 from sweep_checks import TrainingWatch, config_mismatches
 from sweep_narrowing import narrow_for_bayes
@@ -97,7 +97,7 @@ __all__ = [
     "parameter_importance", "plot_parameter_importance", "plot_parallel_coordinates",
     "plot_metric_vs_params", "plot_metric_vs_lr", "plot_metric_over_time",
     # the post's findings, and narrowing the space
-    "MIN_PER_SIDE", "rank_trend", "compare_pair", "post_findings", "cut_cost", "narrow_for_bayes",
+    "rank_trend", "compare_pair", "post_findings", "cut_cost", "narrow_for_bayes",
     # verdicts: one rule, an estimate and its 95% interval
     "RULE", "Interval", "decide", "runs_to_decide", "spearman_interval", "median_gap_interval",
     "bootstrap_interval", "accuracy_interval", "paired_gap",
