@@ -60,7 +60,6 @@ from sweep_tables import (
     shared_traits,
     sweep_line,
     weak_runs,
-    without_unused_layer,
 )
 from trainer import fit
 from verdicts import (
@@ -74,7 +73,7 @@ from verdicts import (
     runs_to_decide,
     spearman_interval,
 )
-from wandb_helpers import list_offline_runs, logged_runs, read_offline_artifact, setup_wandb
+from wandb_helpers import logged_runs, read_offline_artifact, setup_wandb
 
 __all__ = [
     # data
@@ -87,10 +86,9 @@ __all__ = [
     "confusion_matrix", "plot_confusion_matrix", "plot_digits", "plot_learning_curves",
     "plot_step_losses", "plot_metric_curves",
     # W&B: the mode, reading runs and artifacts back
-    "setup_wandb", "logged_runs", "list_offline_runs", "read_offline_artifact",
+    "setup_wandb", "logged_runs", "read_offline_artifact",
     # reading a sweep's table
     "sweep_line", "param_columns", "weak_runs", "shared_traits", "compare_groups", "best_runs",
-    "without_unused_layer",
     # did each sweep run train with its sweep's values?
     "TrainingWatch", "config_mismatches",
     # the dashboard's panels
