@@ -58,8 +58,12 @@ class Verdict:
         text = f"{self.claim}\n    -> {self.verdict.upper()}: {self.interval}"
         if self.verdict == UNSURE:
             needed = self.runs_needed
-            text += (f"; about {needed} runs would decide it" if needed
-                     else "; no number of runs decides an estimate of zero")
+            if needed:
+                text += f"; about {needed} runs would decide it"
+            elif self.interval.estimate == 0:
+                text += "; no number of runs decides an estimate of zero"
+            else:
+                text += "; too few runs for an interval"
         if self.evidence:
             text += f"\n    {self.evidence}"
         if self.why_not and self.verdict != HOLDS:
@@ -214,8 +218,14 @@ def _rho_rows(x, y, axis=-1):
 
 
 def _abs_rho_gap(x1, x2, y, axis=-1):
-    """|rho(x1, y)| - |rho(x2, y)|, vectorised over resamples (NaN where one is constant)."""
-    return np.abs(_rho_rows(x1, y, axis)) - np.abs(_rho_rows(x2, y, axis))
+    """|rho(x1, y)| - |rho(x2, y)|, vectorised over resamples.
+
+    A resample in which a parameter (or the metric) takes one value only shows no
+    association: its rho counts as 0, so a few such resamples of a small table do not
+    leave the whole interval undefined.
+    """
+    return (np.abs(np.nan_to_num(_rho_rows(x1, y, axis)))
+            - np.abs(np.nan_to_num(_rho_rows(x2, y, axis))))
 
 
 def stronger_than(df, first, second, metric, claim=None, why_not="", seed=0):

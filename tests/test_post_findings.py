@@ -188,3 +188,12 @@ def test_cut_cost_counts_cut_runs_on_course():
         pf.cut_cost(histories, {"zzz"}, "val_acc")
 
 
+
+
+def test_stronger_than_on_a_few_runs_still_has_an_interval():
+    # Eight runs, only the first layer matters: many resamples repeat one width, which
+    # must count as "no association", not leave the interval undefined.
+    few = runs(hidden_size1=FIRST, hidden_size2=SECOND, val_acc=0.9 + 0.00003 * FIRST).head(8)
+    verdict = pf.stronger_than(few, "hidden_size1", "hidden_size2", "val_acc")
+    assert np.isfinite(verdict.interval.low) and np.isfinite(verdict.interval.high)
+    assert "too few runs for an interval" not in str(verdict)
