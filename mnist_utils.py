@@ -10,6 +10,7 @@ notebooks use of each is re-exported below, one name per idea:
 - ``trainer``: the minibatch training loop and its ``History``;
 - ``mnist_plots``: digits, learning curves, confusion matrices, a sweep's curves;
 - ``wandb_helpers``: choosing the W&B mode, reading offline runs and artifacts back;
+- ``sweep_checks``: what a sweep run really trained with, against what the sweep chose;
 - ``sweep_tables``, ``sweep_panels``, ``sweep_narrowing``, ``post_findings``: reading a
   sweep's results table, the dashboard's panels, narrowing a search space, and the
   original post's findings checked with one verdict rule;
@@ -40,10 +41,11 @@ from multi_layer_net import (
     predict_labels,
     save_model,
 )
-from optimizer import Adam
-from post_findings import MIN_PER_SIDE, compare_pair, cut_cost, post_findings, rank_trend
+from optimizer import Adam, get_optimizer
+from post_findings import compare_pair, post_findings, rank_trend
 from reports import report_content, wandb_report, write_report_html
 from series_results import read_results, record_results, verdict_record
+from sweep_checks import TrainingWatch, config_mismatches
 from sweep_narrowing import narrow_for_bayes
 from sweep_panels import (
     parameter_importance,
@@ -60,7 +62,6 @@ from sweep_tables import (
     shared_traits,
     sweep_line,
     weak_runs,
-    without_unused_layer,
 )
 from trainer import fit
 from verdicts import (
@@ -74,7 +75,7 @@ from verdicts import (
     runs_to_decide,
     spearman_interval,
 )
-from wandb_helpers import list_offline_runs, logged_runs, read_offline_artifact, setup_wandb
+from wandb_helpers import logged_runs, read_offline_artifact, setup_wandb
 
 __all__ = [
     # data
@@ -82,20 +83,21 @@ __all__ = [
     # the network: two of its printed pieces, the multi-layer net, building it from a config, training
     "Relu", "softmax", "Adam",
     "MLP", "make_net", "hidden_sizes", "save_model", "load_model", "evaluate", "predict_labels",
-    "fit",
+    "fit", "get_optimizer",
     # plotting
     "confusion_matrix", "plot_confusion_matrix", "plot_digits", "plot_learning_curves",
     "plot_step_losses", "plot_metric_curves",
     # W&B: the mode, reading runs and artifacts back
-    "setup_wandb", "logged_runs", "list_offline_runs", "read_offline_artifact",
+    "setup_wandb", "logged_runs", "read_offline_artifact",
     # reading a sweep's table
     "sweep_line", "param_columns", "weak_runs", "shared_traits", "compare_groups", "best_runs",
-    "without_unused_layer",
+    # did each sweep run train with its sweep's values?
+    "TrainingWatch", "config_mismatches",
     # the dashboard's panels
     "parameter_importance", "plot_parameter_importance", "plot_parallel_coordinates",
     "plot_metric_vs_params", "plot_metric_vs_lr", "plot_metric_over_time",
     # the post's findings, and narrowing the space
-    "MIN_PER_SIDE", "rank_trend", "compare_pair", "post_findings", "cut_cost", "narrow_for_bayes",
+    "rank_trend", "compare_pair", "post_findings", "narrow_for_bayes",
     # verdicts: one rule, an estimate and its 95% interval
     "RULE", "Interval", "decide", "runs_to_decide", "spearman_interval", "median_gap_interval",
     "bootstrap_interval", "accuracy_interval", "paired_gap",

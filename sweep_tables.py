@@ -22,7 +22,7 @@ from local_sweeps.tables import FIXED_COLUMNS  # the table's layout is defined t
 from multi_layer_net import HIDDEN_SIZES, hidden_sizes
 
 __all__ = ["check_metric", "check_goal", "finished_runs", "ranked_runs", "as_categories",
-           "as_numbers", "spans_decades", "param_columns", "chosen_params", "weak_runs",
+           "as_numbers", "masked", "spans_decades", "param_columns", "chosen_params", "weak_runs",
            "shared_traits", "compare_groups", "best_runs", "sweep_line", "without_unused_layer"]
 
 
@@ -70,11 +70,12 @@ def finished_runs(df, metric):
     Returns
     -------
     pandas.DataFrame
-        The rows of ``df`` whose state is ``finished`` and whose metric is a finite number.
+        The rows of ``df`` whose state is ``finished`` and whose metric is a finite number,
+        with Net1's unused ``hidden_size2`` blanked (``masked``).
     """
     check_metric(df, metric)
     values = pd.to_numeric(df[metric], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return df[(df["state"] == "finished").to_numpy() & np.isfinite(values)]
+    return masked(df)[(df["state"] == "finished").to_numpy() & np.isfinite(values)]
 
 
 def ranked_runs(df, metric, goal):
@@ -93,6 +94,19 @@ def ranked_runs(df, metric, goal):
     """
     check_goal(goal)
     return finished_runs(df, metric).sort_values(metric, ascending=goal == "minimize", kind="stable")
+
+
+def masked(df):
+    """``df`` with every width its run's network does not build blanked, if it has the columns.
+
+    The one place the reading of a table forgets Net1's ``hidden_size2``: ``finished_runs``
+    (the door of every panel, table, finding and narrowing to the runs), ``weak_runs`` and
+    ``shared_traits`` read the table through it. A table without ``network``,
+    ``hidden_size1`` and ``hidden_size2`` columns comes back as it is.
+    """
+    if not {"network", *HIDDEN_SIZES} <= set(df.columns):
+        return df
+    return without_unused_layer(df)
 
 
 def _missing(value):
@@ -233,6 +247,7 @@ def weak_runs(df, metric, goal, quantile=0.25):
         ``"bottom 25%"``. Stopped and running trials are never counted.
     """
     check_goal(goal)
+    df = masked(df)
     runs = finished_runs(df, metric)
     values = runs[metric].astype(float)
     if goal == "maximize":
@@ -294,6 +309,7 @@ def shared_traits(df, weak, params=None, metric=None):
     if params is None and metric is None:
         raise ValueError("shared_traits needs params= or metric= when weak does not come "
                          "from weak_runs")
+    df = masked(df)
     params = chosen_params(df, metric, params)
     is_weak = df["trial"].isin(weak["trial"])
     n_weak, n_all = int(is_weak.sum()), len(df)

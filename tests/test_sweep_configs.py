@@ -120,3 +120,49 @@ def test_sweep_train_uses_every_parameter_the_yaml_defines(name, sweep_train, mo
         assert len(logged) == config["epochs"], "train() did not train for the config's epochs"
         assert run.summary["status"] == "completed" and 0 <= run.summary["best_val_acc"] <= 1
     assert not set(params) - read, f"train() never reads {sorted(set(params) - read)}"
+
+
+def run_train(module, config, monkeypatch):
+    """Call ``module.train()`` as an agent would, with ``config`` as its wandb.config; its summary."""
+    (x, t), (xv, tv) = module.train_set, module.val_set
+    monkeypatch.setattr(module, "train_set", (x[:512], t[:512]))
+    monkeypatch.setattr(module, "val_set", (xv[:256], tv[:256]))
+    run = types.SimpleNamespace(summary={})
+    monkeypatch.setattr(wandb, "init", lambda config=None: contextlib.nullcontext(run))
+    monkeypatch.setattr(wandb, "config", wandb_config.Config())
+    wandb.config.update(config)
+    monkeypatch.setattr(wandb, "log", lambda metrics: None)
+    module.train()
+    return run.summary
+
+
+def test_config_check_passes_the_notebooks_train_and_fails_one_that_hardcodes_lr(sweep_train,
+                                                                                 monkeypatch):
+    import pandas as pd
+
+    from sweep_checks import config_mismatches
+
+    configs = [{"network": "Net2", "hidden_size1": 64, "hidden_size2": 128, "optimizer": "adam",
+                "lr": 0.004, "batch_size": 128, "epochs": 2, "lr_schedule": "cosine"},
+               {"network": "Net1", "hidden_size1": 128, "hidden_size2": 64, "optimizer": "sgd",
+                "lr": 0.05, "batch_size": 64, "epochs": 1, "lr_schedule": "cosine"}]
+    results = pd.DataFrame([{"trial": i, "run_id": f"r{i}",
+                             **{("config.epochs" if k == "epochs" else k): v for k, v in c.items()}}
+                            for i, c in enumerate(configs)])
+    used = {f"r{i}": run_train(sweep_train, c, monkeypatch)["used"] for i, c in enumerate(configs)}
+    assert used["r1"]["hidden_size2"] is None  # Net1 records no second layer
+    assert config_mismatches(results, used).empty
+
+    # The same cell with lr hardcoded: wandb.config still holds the sweep's lr, the training does not.
+    nb = nbformat.read(CONFIGS.parent / "notebooks" / "03_sweeps_function_callback.ipynb", as_version=4)
+    (cell,) = [c.source for c in nb.cells if c.source.startswith("%%writefile sweep_train.py")]
+    source = cell.split("\n", 1)[1]
+    assert "mu.get_optimizer(cfg.optimizer, cfg.lr)" in source
+    bad = types.ModuleType("bad_sweep_train")
+    bad.__file__ = sweep_train.__file__
+    exec(compile(source.replace("mu.get_optimizer(cfg.optimizer, cfg.lr)",
+                                "mu.get_optimizer(cfg.optimizer, 0.01)"), bad.__file__, "exec"),
+         bad.__dict__)
+    used = {f"r{i}": run_train(bad, c, monkeypatch)["used"] for i, c in enumerate(configs)}
+    found = config_mismatches(results, used)
+    assert found["parameter"].tolist() == ["lr", "lr"]

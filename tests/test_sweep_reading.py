@@ -368,21 +368,22 @@ def test_narrow_for_bayes_fixes_epochs_and_keeps_the_template(best_epochs, fixed
 
 
 def test_narrow_for_bayes_keeps_a_layer_too_few_best_runs_have():
-    # The five best runs: four Net1 (no second layer) and one Net2 with a 32-unit second layer.
+    # The five best runs: four Net1 (no second layer) and one Net2 with a 64-unit second layer.
     table = post_table(n=40, score=lambda r: 0.05 * (r.network == "Net1") + 0.001 * r._10)
     top5 = table.sort_values("val_acc", ascending=False).head(5).index
     table.loc[top5, "network"] = ["Net1", "Net1", "Net1", "Net1", "Net2"]
-    table.loc[top5[-1], "hidden_size2"] = 32
+    table.loc[top5[-1], "hidden_size2"] = 64
     template = {"name": "mnist-bayes", "method": "bayes", "metric": {"name": "val_acc", "goal": "maximize"},
                 "parameters": {}}
     new, reasons = sweep_narrowing.narrow_for_bayes(RANDOM_YAML, table, template, top=5)
-    assert new["parameters"]["hidden_size2"] == {"values": [32, 64, 128, 256]}
+    whole = RANDOM_YAML["parameters"]["hidden_size2"]
+    assert new["parameters"]["hidden_size2"] == {"values": whole["values"]}
     assert "hidden_size2: kept as it was; only 1 of the 5 best runs have a value for it" in "\n".join(reasons)
     # with three Net2 runs among the best, the rule narrows it again
     table.loc[top5[2:], "network"] = "Net2"
-    table.loc[top5[2:], "hidden_size2"] = 32
+    table.loc[top5[2:], "hidden_size2"] = 64
     new, _ = sweep_narrowing.narrow_for_bayes(RANDOM_YAML, table, template, top=5)
-    assert new["parameters"]["hidden_size2"] == {"value": 32}
+    assert new["parameters"]["hidden_size2"] == {"value": 64}
 
 
 def test_sweep_line_names_id_size_and_best():
@@ -404,3 +405,26 @@ def test_parallel_coordinates_colour_by_rank_so_one_collapse_does_not_flatten():
     spread = np.abs(colours[1] - colours[-1]).sum()
     ends = np.abs(np.array(plt.get_cmap("viridis")(0.05)) - np.array(plt.get_cmap("viridis")(1.0))).sum()
     assert spread > 0.8 * ends
+
+
+def test_no_reading_of_the_table_uses_net1s_hidden_size2():
+    # Planted: among Net1 runs (which never build a second layer) val_acc follows the drawn
+    # hidden_size2 exactly; among Net2 runs it does not depend on it at all.
+    table = post_table(n=40, seed=4)
+    net1 = table["network"] == "Net1"
+    table.loc[net1, "val_acc"] = 0.5 + 0.0008 * table.loc[net1, "hidden_size2"]
+    runs = sweep_tables.finished_runs(table, "val_acc")
+    assert runs.loc[net1, "hidden_size2"].isna().all() and runs.loc[~net1, "hidden_size2"].notna().all()
+    best = sweep_tables.ranked_runs(table, "val_acc", "maximize")  # what best_runs and narrowing read
+    assert best.loc[best["network"] == "Net1", "hidden_size2"].isna().all()
+    # The importance panel's correlation for hidden_size2 is the one among Net2 runs only.
+    importance = sweep_panels.parameter_importance(table, "val_acc").set_index("parameter")
+    net2 = table[~net1]
+    assert importance.loc["hidden_size2", "correlation"] == pytest.approx(
+        net2["hidden_size2"].corr(net2["val_acc"]))
+    weak = sweep_tables.weak_runs(table, "val_acc", "maximize")
+    traits = sweep_tables.shared_traits(table, weak).set_index("parameter")
+    assert traits.loc["hidden_size2", "weak_median"] == pytest.approx(
+        weak.loc[weak["network"] == "Net2", "hidden_size2"].median(), nan_ok=True)
+    assert traits.loc["hidden_size2", "rest_median"] == pytest.approx(
+        table.loc[~net1 & ~table["trial"].isin(weak["trial"]), "hidden_size2"].median())
