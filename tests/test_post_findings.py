@@ -164,12 +164,11 @@ def test_post_findings_on_a_planted_sweep():
     assert list(findings) == ["1a", "1b", "1c", "2", "3", "4a", "4b", "4c", "4d", "4e"]
     for label in ("1a", "1b", "1c", "2", "3", "4d"):
         assert findings[label].verdict == pf.HOLDS, findings[label]
-    # Network, batch size and epochs planted without effect. A pair comparison with no effect
-    # has its 95% interval around zero: cannot tell. A rank trend with none has Spearman's
-    # correlation near zero, under WEAK (0.1) with and without the extreme run: does not hold.
-    assert findings["4a"].verdict == pf.UNSURE, findings["4a"]
-    for label in ("4b", "4c"):
-        assert findings[label].verdict == pf.FAILS, findings[label]
+    # Network, batch size and epochs planted without effect: a pair comparison's and a rank
+    # trend's 95% intervals then lie around zero, and no effect is "cannot tell", never
+    # "does not hold" (that needs an interval on the wrong side).
+    for label in ("4a", "4b", "4c"):
+        assert findings[label].verdict == pf.UNSURE, findings[label]
     for label in ("4a", "4b", "4c"):
         assert "Plausible why" in str(findings[label])
     assert findings["4e"].verdict == pf.FAILS, findings["4e"]
