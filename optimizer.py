@@ -164,8 +164,9 @@ class InPlaceAdam(Adam):
             axpy(tmp, p.reshape(-1), a=-lr_t)
 
 
-# Looked up by name, Adam is its stand-in: what fit and the sweeps train with.
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop, "adam": InPlaceAdam}
+# Looked up by name, "adam" is the book's Adam: InPlaceAdam measured 12x slower inside fit here
+# (7.5 s against 0.6 s for a Net2 epoch), so training keeps the printed class.
+OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop, "adam": Adam}
 
 
 def get_optimizer(name, lr):
