@@ -136,6 +136,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _serve(server, servers):
+    """Serve ``server`` in a daemon thread, keep it in ``servers``; its URL and request log."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers.append(server)
+    return SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}/", paths=server.paths)
+
+
 @pytest.fixture
 def serve():
     """Start a real HTTP server on 127.0.0.1 for a folder; returns its URL and request log."""
@@ -145,10 +152,7 @@ def serve():
         server = http.server.ThreadingHTTPServer(
             ("127.0.0.1", 0), functools.partial(_Handler, directory=str(folder)))
         server.paths = []
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}/",
-                               paths=server.paths)
+        return _serve(server, servers)
 
     yield start
     for server in servers:
@@ -408,10 +412,7 @@ def slow_server():
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         server.paths, server.stopping = [], threading.Event()
         vars(server).update(attributes)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return SimpleNamespace(url=f"http://127.0.0.1:{server.server_address[1]}/",
-                               paths=server.paths)
+        return _serve(server, servers)
 
     yield start
     for server in servers:
