@@ -73,7 +73,6 @@ def record_results(section, value, path=RESULTS_FILE):
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
 
 
 def read_results(path=RESULTS_FILE):

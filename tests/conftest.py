@@ -17,8 +17,8 @@ node ids and rewrites nothing.
 import os
 import socket
 
-import optuna
 import pytest
+import sweep_fixtures
 from xdist.scheduler import LoadGroupScheduling
 
 import wandb_internals
@@ -65,16 +65,10 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 @pytest.fixture
-def offline_sweep_folder(monkeypatch, tmp_path):
+def offline_sweep_folder(tmp_path):
     """W&B offline and quiet, in an empty working folder: where a local sweep test runs."""
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.delenv("WANDB_DIR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    verbosity = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    yield tmp_path
-    optuna.logging.set_verbosity(verbosity)
+    with sweep_fixtures.offline_sweep_env(tmp_path):
+        yield tmp_path
 
 
 @pytest.fixture

@@ -8,15 +8,37 @@ Importable by ``python -m local_sweeps agent ... --function sweep_fixtures:NAME`
 when ``tests/`` is on PYTHONPATH.
 """
 
+import contextlib
 import json
 import os
 import random
 import time
 from pathlib import Path
 
+import optuna
+import pytest
 import wandb
 
 METRIC = "score"
+
+
+@contextlib.contextmanager
+def offline_sweep_env(folder):
+    """W&B offline and quiet, Optuna quiet, working in ``folder``: where a local sweep test runs.
+
+    Yields the ``pytest.MonkeyPatch`` that set it up; everything is restored on exit.
+    """
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WANDB_MODE", "offline")
+        mp.setenv("WANDB_SILENT", "true")
+        mp.delenv("WANDB_DIR", raising=False)
+        mp.chdir(folder)
+        verbosity = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        try:
+            yield mp
+        finally:
+            optuna.logging.set_verbosity(verbosity)
 
 
 def _config():

@@ -14,8 +14,8 @@ import os
 import re
 import shutil
 
-import optuna
 import pytest
+import sweep_fixtures
 import wandb
 
 import local_sweeps
@@ -78,21 +78,12 @@ VERDICTS = [
 def series_folder(tmp_path_factory):
     """A folder as notebook 06 finds it: two finished local sweeps, their W&B runs, the results file."""
     folder = tmp_path_factory.mktemp("series")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WANDB_MODE", "offline")
-        mp.setenv("WANDB_SILENT", "true")
-        mp.delenv("WANDB_DIR", raising=False)
-        mp.chdir(folder)
-        verbosity = optuna.logging.get_verbosity()
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        try:
-            random_id = local_sweeps.sweep(sweep_config("mnist-random", "random"), project=PROJECT)
-            local_sweeps.agent(random_id, function=train, count=RANDOM_RUNS)
-            narrowed = {**SPACE, "optimizer": {"values": ["adam"]}, "epochs": {"value": 2}}
-            bayes_id = local_sweeps.sweep(sweep_config("mnist-bayes", "bayes", narrowed), project=PROJECT)
-            local_sweeps.agent(bayes_id, function=train, count=BAYES_RUNS)
-        finally:
-            optuna.logging.set_verbosity(verbosity)
+    with sweep_fixtures.offline_sweep_env(folder):
+        random_id = local_sweeps.sweep(sweep_config("mnist-random", "random"), project=PROJECT)
+        local_sweeps.agent(random_id, function=train, count=RANDOM_RUNS)
+        narrowed = {**SPACE, "optimizer": {"values": ["adam"]}, "epochs": {"value": 2}}
+        bayes_id = local_sweeps.sweep(sweep_config("mnist-bayes", "bayes", narrowed), project=PROJECT)
+        local_sweeps.agent(bayes_id, function=train, count=BAYES_RUNS)
         record_results("sweeps", {"random": random_id, "bayes": bayes_id})
         record_results("verdicts", VERDICTS)
         record_results("final", FINAL)
