@@ -96,77 +96,113 @@ class Adam:
             params[key] -= lr_t * self.m[key] / (np.sqrt(self.v[key]) + 1e-7)
 
 
-# Training runs this stand-in for Adam: the same numbers (tests/test_model.py checks that) in
-# less time. Each numpy operation above makes a new array, Adam's three lines about a dozen per
-# weight matrix; the stand-in updates the arrays in place instead, with BLAS's axpy
-# (``y += a * x`` in one pass), and keeps one scratch array per weight from step to step.
-# bench/bench_layers.py measures what it saves per training step. (SGD's one line gains less:
-# an in-place SGD cut the update's own time by a third, within the noise of a whole step.)
+# Training runs stand-ins for SGD and Adam: the same numbers, bit for bit (tests/test_model.py
+# checks that), in less time. Each numpy operation in the classes above reads whole arrays and
+# makes a new one, so Adam's three lines pass over every weight about a dozen times; the
+# stand-ins make one pass, element by element, in a loop that numba compiles to machine code.
+# The arithmetic is the book's, operation for operation, in the parameters' own precision (no
+# fused multiply-add, no reordering), which is why the results are identical and not just
+# close. bench/bench_layers.py measures what each saves per training step.
+
+
+def _sgd_pass(p, g, lr):
+    for i in range(p.size):
+        p[i] = p[i] - lr * g[i]
+
+
+def _adam_pass(p, g, m, v, one_minus_beta1, one_minus_beta2, lr_t, eps):
+    for i in range(p.size):
+        gi = g[i]
+        mi = m[i] + one_minus_beta1 * (gi - m[i])
+        vi = v[i] + one_minus_beta2 * (gi * gi - v[i])
+        m[i] = mi
+        v[i] = vi
+        p[i] = p[i] - lr_t * mi / (np.sqrt(vi) + eps)
+
+
+COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 @functools.cache
-def _axpy_by_dtype():
-    # scipy.linalg takes about 0.35 s to import: the stand-in loads it when it is made,
-    # before fit starts its clock, and code that does not train never pays it.
-    from scipy.linalg.blas import daxpy, saxpy
+def _compiled():
+    """The two passes compiled by numba, made on first use and cached on disk beside this file.
 
-    return {np.dtype(np.float32): saxpy, np.dtype(np.float64): daxpy}
-
-
-def _axpy(p, g, key):
-    """BLAS's in-place ``p += a * g`` for ``p``, or None where BLAS cannot update ``p`` in place.
-
-    The wrapper would copy a non-contiguous or integer ``p`` and update the copy, so those
-    take numpy's path.
+    numba loads here, not with the module (its import takes about half a second), so code that
+    does not train never pays it. ``error_model="numpy"`` lets a division by zero give inf, as in
+    numpy, instead of raising: that check would stop the loop from being vectorised.
     """
+    import numba
+
+    def jit(function, arrays, scalars):
+        # compiled now for float32 and float64, the two precisions an MLP trains in
+        signatures = [numba.void(*[numba.types.Array(t, 1, "C")] * arrays, *[t] * scalars)
+                      for t in (numba.float32, numba.float64)]
+        return numba.njit(signatures, cache=True, nogil=True, error_model="numpy")(function)
+
+    return jit(_sgd_pass, 2, 1), jit(_adam_pass, 4, 4)
+
+
+def _flat(p, g, key):
+    """``p`` and ``g`` as 1-D views for a compiled pass, or None where the book's lines must run.
+
+    A pass updates ``p`` through a view, so ``p`` must be contiguous, float32 or float64; the
+    gradient must have ``p``'s shape and dtype (numpy would compute a float64 gradient in float64
+    before storing into a float32 ``p``: the book's lines do that exactly).
+    """
+    g = np.asarray(g)
     if g.shape != p.shape:
         raise ValueError(f"grads[{key!r}] has shape {g.shape}, params[{key!r}] has {p.shape}: "
                          "each gradient must have its parameter's shape")
-    return _axpy_by_dtype().get(p.dtype) if p.flags.c_contiguous else None
+    if p.dtype not in COMPILED_DTYPES or g.dtype != p.dtype or not p.flags.c_contiguous:
+        return None
+    return p.ravel(), g.ravel()  # views of contiguous arrays; ravel copies a strided g
 
 
-class InPlaceAdam(Adam):
-    """``Adam`` updating its moments and the weights in place, with one scratch array per weight."""
+class FusedSGD(SGD):
+    """``SGD`` in one compiled pass per parameter: ``W -= lr * dW``, the same numbers."""
+
+    def __init__(self, lr=0.01):
+        super().__init__(lr)
+        self._pass = _compiled()[0]  # compiled (or loaded from the cache) now, before fit starts its clock
+
+    def update(self, params, grads):
+        for key, p in params.items():
+            flat = _flat(p, grads[key], key)
+            if flat is None:  # the book's line
+                p -= self.lr * grads[key]
+            else:
+                self._pass(*flat, p.dtype.type(self.lr))
+
+
+class FusedAdam(Adam):
+    """``Adam`` in one compiled pass per parameter, moments and weights together: the same numbers."""
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999):
         super().__init__(lr, beta1, beta2)
-        _axpy_by_dtype()
-        self.scratch = None
+        self._pass = _compiled()[1]
 
     def update(self, params, grads):
         if self.m is None:
-            self.m = {key: np.zeros(p.shape, p.dtype) for key, p in params.items()}
-            self.v = {key: np.zeros(p.shape, p.dtype) for key, p in params.items()}
-            self.scratch = {key: np.empty(p.shape, p.dtype) for key, p in params.items()}
+            self.m = {key: np.zeros_like(p) for key, p in params.items()}
+            self.v = {key: np.zeros_like(p) for key, p in params.items()}
         self.iter += 1
         lr_t = self.lr * math.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
         for key, p in params.items():
-            g = np.asarray(grads[key], dtype=p.dtype)  # a copy only if the dtypes differ: never the caller's
-            m, v, tmp = self.m[key], self.v[key], self.scratch[key]
-            axpy = _axpy(p, g, key)
-            if axpy is None:  # the book's lines
+            m, v = self.m[key], self.v[key]
+            flat = _flat(p, grads[key], key)
+            if flat is None:  # the book's lines
+                g = grads[key]
                 m += (1 - self.beta1) * (g - m)
                 v += (1 - self.beta2) * (g ** 2 - v)
                 p -= lr_t * m / (np.sqrt(v) + 1e-7)
                 continue
-            g, m, v, tmp = g.reshape(-1), m.reshape(-1), v.reshape(-1), tmp.reshape(-1)
-            # m += (1 - beta1) * (g - m), written as m = beta1 * m + (1 - beta1) * g
-            m *= self.beta1
-            axpy(g, m, a=1 - self.beta1)
-            # v += (1 - beta2) * (g ** 2 - v), likewise
-            np.multiply(g, g, out=tmp)
-            v *= self.beta2
-            axpy(tmp, v, a=1 - self.beta2)
-            # p -= lr_t * m / (sqrt(v) + 1e-7)
-            np.sqrt(v, out=tmp)
-            tmp += 1e-7
-            np.divide(m, tmp, out=tmp)
-            axpy(tmp, p.reshape(-1), a=-lr_t)
+            f = p.dtype.type  # the scalars in the parameters' precision, as numpy uses them
+            self._pass(*flat, m.ravel(), v.ravel(), f(1 - self.beta1), f(1 - self.beta2), f(lr_t), f(1e-7))
 
 
-# Looked up by name, "adam" is the book's Adam: InPlaceAdam measured 12x slower inside fit here
-# (7.5 s against 0.6 s for a Net2 epoch), so training keeps the printed class.
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop, "adam": Adam}
+# Looked up by name (as fit, the sweeps and the notebooks do), "sgd" and "adam" are the stand-ins.
+OPTIMIZERS = {"sgd": FusedSGD, "momentum": Momentum, "adagrad": AdaGrad, "rmsprop": RMSprop,
+              "adam": FusedAdam}
 
 
 def get_optimizer(name, lr):

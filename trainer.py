@@ -151,7 +151,7 @@ def fit(net, train, val=None, *, epochs=5, batch_size=100, optimizer="adam", lr=
             loss = net.last_layer.loss
             loss_sum += loss * len(idx)
             # The forward pass already computed the scores: reuse them for accuracy.
-            correct += int((net.last_layer.y.argmax(axis=1) == tb).sum())
+            correct += np.count_nonzero(net.last_layer.y.argmax(axis=1) == tb)
             seen += len(idx)
             if on_step_end is not None:
                 on_step_end({"step": step, "epoch": epoch, "batch_loss": loss})

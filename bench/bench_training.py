@@ -14,8 +14,8 @@ Printed per configuration:
   around them): what the two BLAS libraries contribute, numpy's OpenBLAS against
   PyTorch's MKL. Where it is above 1, numpy's sgemm is the slower part;
 - with ``--book-layers``, numpy s/epoch of the same MLP running only the classes a
-  reader sees (``Affine``, ``Relu``, and the book's ``SGD`` and ``Adam``), without the
-  stand-ins training runs: what the stand-ins save together.
+  reader sees (``Affine``, ``Relu``, ``SoftmaxWithLoss``, and the book's ``SGD`` and
+  ``Adam``), without the stand-ins training runs: what the stand-ins save together.
 
 Two OpenBLAS kernels: a machine may set ``OPENBLAS_CORETYPE`` (and ``OPENBLAS_L2_SIZE``)
 to pin OpenBLAS to one CPU's kernels; the test machine sets Haswell, whose float32 matmul
@@ -33,8 +33,8 @@ on the CPU either build runs the same code).
 Targets (issues #2, #11 and #15): numpy no slower than PyTorch on every config, for SGD
 and for Adam, and, with the kernel a reader's machine runs, at least 50% of the matmul
 peak on every config for SGD and for Adam. The FLOPs counted are the step's matmuls
-only: Adam's update adds about nine elementwise passes over every weight (in place,
-see ``optimizer.InPlaceAdam``) that count no FLOPs, so its fraction is the lower one.
+only: Adam's update adds a square root and a division for every weight (in one compiled
+pass, see ``optimizer.FusedAdam``) that count no FLOPs, so its fraction is the lower one.
 
 Every figure is measured twice by default: with BLAS (and PyTorch) on one
 thread, as each sweep agent runs when there is one agent per core, and with the
@@ -59,8 +59,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import mnist_utils as mu  # noqa: E402
-from layers import Affine, Relu  # noqa: E402  (the printed classes; mu re-exports only what notebooks use)
-from optimizer import SGD, Adam  # noqa: E402  (the book's; training runs in-place stand-ins)
+from layers import Affine, Relu, SoftmaxWithLoss  # noqa: E402  (the printed classes)
+from optimizer import SGD, Adam  # noqa: E402  (the book's; training runs compiled stand-ins)
 
 try:
     import torch
@@ -139,9 +139,11 @@ def matmul_seconds(shapes, steps=30):
 
 
 def book_layers(net):
-    """The same network running the printed ``Affine`` and ``Relu`` instead of the MLP's stand-ins."""
+    """The same network running the printed ``Affine``, ``Relu`` and ``SoftmaxWithLoss``
+    instead of the MLP's stand-ins."""
     net.layers = [Affine(layer.W, layer.b) if isinstance(layer, Affine)
                   else Relu() if isinstance(layer, Relu) else layer for layer in net.layers]
+    net.last_layer = SoftmaxWithLoss()
     return net
 
 
@@ -312,9 +314,6 @@ def main():
 
 def main_measure(args):
     """Every table at the thread counts asked for, with OpenBLAS as this process loaded it."""
-    # The stand-in optimizers' BLAS (scipy's own OpenBLAS), loaded now so that the thread
-    # limit below reaches it too: threadpoolctl limits only the libraries already loaded.
-    import scipy.linalg.blas  # noqa: F401
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
     kernels = openblas_kernels()

