@@ -1,12 +1,14 @@
-"""Run the unit tests beside the notebooks, with the notebooks kept in order in one process.
+"""Run the unit tests beside the notebooks, each chain of notebooks kept in order in one process.
 
 The README's test command runs ``pytest -n 2``: two pytest-xdist workers, with
-``--dist loadgroup`` (set in pyproject.toml). The scheduler below gives every notebook
-cell that nbval collects to one work unit, so a single worker runs all of them, in
-collection order (01 to 05, cell by cell) and in the one ``notebooks/`` folder, as the
-series needs: 04 and 05 build on the sweep that 03 runs, and a notebook's cells share
-its kernel. The other worker takes the unit tests one at a time. Without ``-n``, pytest
-runs everything in order in one process, as before.
+``--dist loadgroup`` (set in pyproject.toml). The scheduler below gives the notebook cells
+that nbval collects to two work units, one per chain of notebooks that build on each other:
+03 to 06 (04 and 05 read the sweep 03 runs, 06 what 04 and 05 found) and 01 to 02, which
+read nothing another notebook writes. A single worker runs each unit, in collection order
+(cell by cell, a notebook's cells sharing its kernel) and in the one ``notebooks/`` folder,
+as the series needs. xdist hands out the larger unit first, so 03 to 06 start at once on one
+worker while the other runs 01 and 02; the unit tests fill both workers around them, one at
+a time. Without ``-n``, pytest runs everything in order in one process, as before.
 
 Why a scheduler and not ``pytest.mark.xdist_group``: with pytest 9.2, xdist 3.8 (the
 newest) drops the group silently, because it marks a group by rewriting the test's node
@@ -23,18 +25,25 @@ from xdist.scheduler import LoadGroupScheduling
 
 import wandb_internals
 
-NOTEBOOKS_GROUP = "notebooks"
+NOTEBOOKS_GROUP = "notebooks"  # 03 to 06, and every notebook not named below
+# Notebooks that read nothing another notebook writes, and write nothing another reads
+# (only their own W&B runs, each in a folder of its own): their own chain, beside 03-06.
+STANDALONE_GROUP = "notebooks-01-02"
+STANDALONE_NOTEBOOKS = ("notebooks/01_mnist_baseline.ipynb::", "notebooks/02_dashboard_logging.ipynb::")
 
 # Unit tests that read files the notebooks write while they run (notebook 03 rewrites
-# notebooks/sweep_train.py with %%writefile) join the notebooks' work unit; collected
-# before the notebooks, they run before notebook 01 and never read a file half written.
+# notebooks/sweep_train.py with %%writefile) join 03's work unit; collected before the
+# notebooks, they run before notebook 03 and never read a file half written.
 READS_NOTEBOOK_FILES = ("tests/test_notebooks_meta.py::",)
 
 
 class NotebooksTogether(LoadGroupScheduling):
-    """xdist's loadgroup scheduling, with all notebook cells (and READS_NOTEBOOK_FILES) in one group."""
+    """xdist's loadgroup scheduling, with each chain of notebook cells (and READS_NOTEBOOK_FILES
+    with 03's chain) in one group."""
 
     def _split_scope(self, nodeid):
+        if nodeid.startswith(STANDALONE_NOTEBOOKS):
+            return STANDALONE_GROUP
         if ".ipynb::" in nodeid or nodeid.startswith(READS_NOTEBOOK_FILES):
             return NOTEBOOKS_GROUP
         return super()._split_scope(nodeid)
