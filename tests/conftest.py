@@ -6,9 +6,10 @@ that nbval collects to two work units, one per chain of notebooks that build on 
 03 to 06 (04 and 05 read the sweep 03 runs, 06 what 04 and 05 found) and 01 to 02, which
 read nothing another notebook writes. A single worker runs each unit, in collection order
 (cell by cell, a notebook's cells sharing its kernel) and in the one ``notebooks/`` folder,
-as the series needs. xdist hands out the larger unit first, so 03 to 06 start at once on one
-worker while the other runs 01 and 02; the unit tests fill both workers around them, one at
-a time. Without ``-n``, pytest runs everything in order in one process, as before.
+as the series needs. xdist queues the unit with the most tests first (its default
+``--loadscope-reorder``), so 03 to 06 start at once on one worker while the other runs 01 and
+02; the unit tests fill both workers around them, one at a time. Without ``-n``, pytest
+runs everything in order in one process, as before.
 
 Why a scheduler and not ``pytest.mark.xdist_group``: with pytest 9.2, xdist 3.8 (the
 newest) drops the group silently, because it marks a group by rewriting the test's node
