@@ -12,6 +12,7 @@ import functools
 
 import numpy as np
 
+from compiled import COMPILED_DTYPES, jit
 from mnist_data import as_labels
 
 
@@ -113,7 +114,11 @@ class SoftmaxWithLoss:
 
 # The MLP runs these three stand-ins for the layers above: the same results (tests/test_model.py
 # checks that) in less time. bench/bench_layers.py measures what each one saves per step,
-# bench/bench_training.py (--book-layers) what they save together against PyTorch.
+# bench/bench_training.py (--book-layers) what they save together against PyTorch. ReLU's and the
+# loss's stand-ins do the book's arithmetic in loops compiled by numba (compiled.py): at batch 100 a
+# hidden layer's activations are only 100 x 100 and the scores 100 x 10, so each numpy operation
+# costs more in making its new array than in arithmetic. Where a loop cannot take the arrays given
+# (another dtype, a strided view, a label out of range), the numpy lines run instead.
 
 
 class InputAffine(Affine):
@@ -125,16 +130,138 @@ class InputAffine(Affine):
         return None
 
 
+def _compilable(a):
+    """True where a compiled pass takes ``a``: 2-D, C-contiguous, non-empty, float32 or float64."""
+    return a.dtype in COMPILED_DTYPES and a.ndim == 2 and a.size > 0 and a.flags.c_contiguous
+
+
+# Constants are made in each array's own type (x.dtype.type), as numpy converts a Python number
+# to the array's type: a float32 array's arithmetic stays in float32.
+
+
+def _relu_forward(x, out, keep):
+    """``keep = ~(x <= 0)`` and ``out = x * keep``, as ``MaskRelu``'s numpy lines compute them."""
+    one, zero = x.dtype.type(1), x.dtype.type(0)
+    rows, cols = x.shape
+    for i in range(rows):
+        for j in range(cols):
+            k = not x[i, j] <= 0
+            keep[i, j] = k
+            out[i, j] = x[i, j] * (one if k else zero)
+
+
+def _relu_backward(dout, keep, dx):
+    """``dx = dout * keep``."""
+    one, zero = dout.dtype.type(1), dout.dtype.type(0)
+    rows, cols = dout.shape
+    for i in range(rows):
+        for j in range(cols):
+            dx[i, j] = dout[i, j] * (one if keep[i, j] else zero)
+
+
 class MaskRelu(Relu):
-    """``Relu`` by multiplying with a 0/1 mask: masked assignment costs many times more in numpy."""
+    """``Relu`` by multiplying with a 0/1 mask, in one compiled pass: masked assignment costs
+    many times more in numpy."""
+
+    def __init__(self):
+        super().__init__()
+        self.keep = None
+        self._forward, self._backward = _kernels()[:2]
+
+    @property
+    def mask(self):
+        """As in ``Relu``: True where the unit is zeroed."""
+        return None if self.keep is None else ~self.keep
+
+    @mask.setter
+    def mask(self, value):  # Relu.__init__ sets it to None
+        self.keep = None if value is None else ~value
 
     def forward(self, x):
-        self.mask = (x <= 0)  # as in Relu: True where the unit is zeroed
-        self.keep = ~self.mask
-        return x * self.keep
+        if not _compilable(x):
+            self.keep = ~(x <= 0)
+            return x * self.keep
+        out = np.empty_like(x)
+        self.keep = np.empty(x.shape, dtype=bool)
+        self._forward(x, out, self.keep)
+        return out
 
     def backward(self, dout):
-        return dout * self.keep
+        if not (_compilable(dout) and dout.shape == self.keep.shape):
+            return dout * self.keep
+        dx = np.empty_like(dout)
+        self._backward(dout, self.keep, dx)
+        return dx
+
+
+def _softmax_shift(x, t, y):
+    """``y = x - max(x)`` per row, the max as ``np.max`` takes it (a NaN is a row's max);
+    returns how many labels ``t`` lie outside 0..columns-1 (then nothing is to be trusted)."""
+    rows, cols = x.shape
+    bad = 0
+    for i in range(rows):
+        if t[i] < 0 or t[i] >= cols:
+            bad += 1
+        top = x[i, 0]
+        for j in range(1, cols):
+            v = x[i, j]
+            if v > top or v != v:
+                top = v
+        for j in range(cols):
+            y[i, j] = x[i, j] - top
+    return bad
+
+
+def _softmax_normalize(y, sums, t, picked):
+    """``y /= sums`` per row, and ``picked[i] = y[i, t[i]]``: each row's probability of its label."""
+    rows, cols = y.shape
+    for i in range(rows):
+        for j in range(cols):
+            y[i, j] = y[i, j] / sums[i]
+        picked[i] = y[i, t[i]]
+
+
+def _softmax_loss_backward(y, t, dx):
+    """The book's ``dx = y.copy(); dx[rows, t] -= 1; dx /= batch_size`` in one pass."""
+    rows, cols = y.shape
+    one, batch_size = y.dtype.type(1), y.dtype.type(rows)
+    for i in range(rows):
+        for j in range(cols):
+            v = y[i, j]
+            if j == t[i]:
+                v = v - one
+            dx[i, j] = v / batch_size
+
+
+@functools.cache
+def _kernels():
+    """The compiled passes of ``MaskRelu`` and ``FusedSoftmaxWithLoss``, compiled on first use."""
+
+    def relu(numba, f):
+        a, mask = numba.types.Array(f, 2, "C"), numba.types.Array(numba.boolean, 2, "C")
+        return numba.void(a, a, mask)
+
+    def relu_back(numba, f):
+        a, mask = numba.types.Array(f, 2, "C"), numba.types.Array(numba.boolean, 2, "C")
+        return numba.void(a, mask, a)
+
+    def labels(numba):
+        return numba.types.Array(numba.int64, 1, "A")
+
+    def shift(numba, f):
+        a = numba.types.Array(f, 2, "C")
+        return numba.int64(a, labels(numba), a)
+
+    def normalize(numba, f):
+        a, v = numba.types.Array(f, 2, "C"), numba.types.Array(f, 1, "C")
+        return numba.void(a, v, labels(numba), v)
+
+    def loss_back(numba, f):
+        a = numba.types.Array(f, 2, "C")
+        return numba.void(a, labels(numba), a)
+
+    return (jit(_relu_forward, relu), jit(_relu_backward, relu_back), jit(_softmax_shift, shift),
+            jit(_softmax_normalize, normalize), jit(_softmax_loss_backward, loss_back))
 
 
 @functools.cache
@@ -145,15 +272,38 @@ def _rows(n):
     return rows
 
 
-class InPlaceSoftmaxWithLoss(SoftmaxWithLoss):
-    """``SoftmaxWithLoss`` computing its arrays in place: the book's operations, fewer new arrays.
+class FusedSoftmaxWithLoss(SoftmaxWithLoss):
+    """``SoftmaxWithLoss`` in three compiled passes and numpy's own ``exp``, row sums and ``log``:
+    the book's operations, bit for bit, with one new array where the book makes about ten.
 
-    At batch 100 the scores are only 100 x 10, so each numpy call costs more in overhead than in
-    arithmetic: the book's softmax, loss and gradient make about ten arrays per step, this one four.
+    The exponentials, the row sums and the loss's logarithms and sum stay numpy's, so they
+    round exactly as in the book; the loops do only what rounds the same anywhere (a maximum,
+    a subtraction, a division, picking each row's label).
     """
+
+    def __init__(self):
+        super().__init__()
+        self._labels = None  # the labels as int64, where the compiled forward ran
+        self._shift, self._normalize, self._backward = _kernels()[2:]
 
     def forward(self, x, t):
         self.t = as_labels(t)
+        self._labels = None
+        labels = self.t.astype(np.int64, copy=False) if self.t.dtype.kind in "iu" else None
+        if not (_compilable(x) and labels is not None and labels.shape == x.shape[:1]):
+            return self._book_forward(x)
+        y = np.empty_like(x)
+        if self._shift(x, labels, y):  # a label out of range: numpy's indexing says what is wrong
+            return self._book_forward(x)
+        np.exp(y, out=y)
+        picked = np.empty(len(y), dtype=y.dtype)
+        self._normalize(y, y.sum(axis=1), labels, picked)
+        self.y, self._labels = y, labels
+        self.loss = float(-np.log(picked + 1e-7).sum() / len(y))
+        return self.loss
+
+    def _book_forward(self, x):
+        """The book's lines, for arrays the compiled passes do not take."""
         y = x - x.max(axis=1, keepdims=True)  # a new array: the caller's scores stay as they are
         np.exp(y, out=y)
         y /= y.sum(axis=1, keepdims=True)
@@ -164,6 +314,10 @@ class InPlaceSoftmaxWithLoss(SoftmaxWithLoss):
 
     def backward(self, dout=1):
         batch_size = self.t.shape[0]
+        if self._labels is not None and np.isscalar(dout) and dout == 1:
+            dx = np.empty_like(self.y)
+            self._backward(self.y, self._labels, dx)
+            return dx
         dx = self.y.copy()
         dx[_rows(batch_size), self.t] -= 1
         if not (np.isscalar(dout) and dout == 1):  # times 1 changes nothing: skipped

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from layers import Affine, Dropout, InPlaceSoftmaxWithLoss, InputAffine, MaskRelu
+from layers import Affine, Dropout, FusedSoftmaxWithLoss, InputAffine, MaskRelu
 from mnist_data import as_labels
 
 NETWORKS = {"Net1": 1, "Net2": 2}  # the original material's names -> hidden layers
@@ -66,7 +66,7 @@ class MLP:
                 self.layers.append(MaskRelu())
                 if self.dropout:
                     self.layers.append(Dropout(self.dropout, rng))
-        self.last_layer = InPlaceSoftmaxWithLoss()
+        self.last_layer = FusedSoftmaxWithLoss()
 
     @property
     def affine_layers(self):

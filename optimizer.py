@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from compiled import COMPILED_DTYPES, jit
+
 
 class SGD:
     """Stochastic gradient descent: ``W -= lr * dW``."""
@@ -120,26 +122,14 @@ def _adam_pass(p, g, m, v, one_minus_beta1, one_minus_beta2, lr_t, eps):
         p[i] = p[i] - lr_t * mi / (np.sqrt(vi) + eps)
 
 
-COMPILED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
 @functools.cache
 def _compiled():
-    """The two passes compiled by numba, made on first use and cached on disk beside this file.
+    """The two passes, compiled when the first stand-in is made (see ``compiled.jit``)."""
 
-    numba loads here, not with the module (its import takes about half a second), so code that
-    does not train never pays it. ``error_model="numpy"`` lets a division by zero give inf, as in
-    numpy, instead of raising: that check would stop the loop from being vectorised.
-    """
-    import numba
+    def passes(n_arrays, n_scalars):  # 1-D contiguous arrays, then scalars, of one float type
+        return lambda numba, t: numba.void(*[numba.types.Array(t, 1, "C")] * n_arrays, *[t] * n_scalars)
 
-    def jit(function, arrays, scalars):
-        # compiled now for float32 and float64, the two precisions an MLP trains in
-        signatures = [numba.void(*[numba.types.Array(t, 1, "C")] * arrays, *[t] * scalars)
-                      for t in (numba.float32, numba.float64)]
-        return numba.njit(signatures, cache=True, nogil=True, error_model="numpy")(function)
-
-    return jit(_sgd_pass, 2, 1), jit(_adam_pass, 4, 4)
+    return jit(_sgd_pass, passes(2, 1)), jit(_adam_pass, passes(4, 4))
 
 
 def _flat(p, g, key):

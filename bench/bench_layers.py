@@ -2,7 +2,7 @@
 
 ``mnist_utils.MLP`` runs three stand-ins for the layers a reader sees: ``layers.InputAffine``
 (the first layer skips ``dx``, the gradient w.r.t. the images), ``layers.MaskRelu`` (multiplies
-by a 0/1 mask instead of masked assignment) and ``layers.InPlaceSoftmaxWithLoss`` (the book's
+by a 0/1 mask instead of masked assignment) and ``layers.FusedSoftmaxWithLoss`` (the book's
 operations, with fewer new arrays). A fourth, adding the bias into the product's own array,
 was dropped after this bench measured it at 0.94-1.06x. Training looks ``"sgd"`` and ``"adam"``
 up as ``optimizer.FusedSGD`` and ``optimizer.FusedAdam``, which update each parameter in one

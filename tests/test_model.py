@@ -367,7 +367,7 @@ def test_layers_never_change_their_callers_arrays(case, rng):
         np.testing.assert_array_equal(dout, dout_before, err_msg=f"{name}.backward returned dout")
 
 
-@pytest.mark.parametrize("loss_layer", [SoftmaxWithLoss, layers.InPlaceSoftmaxWithLoss])
+@pytest.mark.parametrize("loss_layer", [SoftmaxWithLoss, layers.FusedSoftmaxWithLoss])
 def test_softmax_with_loss_never_changes_scores_or_labels(loss_layer, rng):
     x, t = rng.standard_normal((5, 10)), rng.integers(0, 10, size=5)
     x_before, t_before = x.copy(), t.copy()
@@ -403,12 +403,34 @@ def test_mlp_loss_stand_in_matches_the_book_softmax_with_loss_bit_for_bit(dtype,
     x = (5 * rng.standard_normal((7, 10))).astype(dtype)
     x[0] = 40.0  # a row of equal large scores: exp would overflow without the max subtracted
     for t in (rng.integers(0, 10, size=7), np.eye(10, dtype=dtype)[rng.integers(0, 10, size=7)]):
-        book, fast = SoftmaxWithLoss(), layers.InPlaceSoftmaxWithLoss()
+        book, fast = SoftmaxWithLoss(), layers.FusedSoftmaxWithLoss()
         assert fast.forward(x, t) == book.forward(x, t)
         np.testing.assert_array_equal(fast.y, book.y)
         for dout in (1, 0.5):
             np.testing.assert_array_equal(fast.backward(dout), book.backward(dout))
     assert fast.backward().dtype == dtype
+
+
+def test_mlp_loss_and_relu_stand_ins_match_the_book_where_their_compiled_passes_step_aside(rng):
+    """Strided scores, int32 labels, a NaN, an inf, a negative label (numpy counts it from the end):
+    each takes the stand-in's other road, or none, and still gives the book's numbers."""
+    wide = (5 * rng.standard_normal((6, 20))).astype(np.float32)
+    nan_inf = (5 * rng.standard_normal((6, 10))).astype(np.float32)
+    nan_inf[1, 3], nan_inf[2, 0] = np.nan, np.inf
+    labels = rng.integers(0, 10, size=6)
+    cases = [(wide[:, ::2], labels), (wide[:, :10].copy(), labels.astype(np.int32)),
+             (nan_inf, labels), (wide[:, :10].copy(), np.where(labels == 0, -1, labels))]
+    for x, t in cases:
+        book, fast = SoftmaxWithLoss(), layers.FusedSoftmaxWithLoss()
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.testing.assert_array_equal(fast.forward(x, t), book.forward(x, t))
+            np.testing.assert_array_equal(fast.y, book.y)
+            np.testing.assert_array_equal(fast.backward(), book.backward())
+        book, fast = Relu(), layers.MaskRelu()
+        np.testing.assert_array_equal(fast.forward(x), book.forward(x))
+        np.testing.assert_array_equal(fast.backward(x), book.backward(x))
+    with pytest.raises(IndexError):  # a label past the last class: the book's indexing error
+        layers.FusedSoftmaxWithLoss().forward(wide[:, :10].copy(), np.full(6, 10))
 
 
 def test_mlp_input_affine_matches_the_book_affine_but_skips_dx(rng):
