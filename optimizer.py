@@ -107,12 +107,18 @@ class Adam:
 # close. bench/bench_layers.py measures what each saves per training step.
 
 
-def _sgd_pass(p, g, lr):
+# The scalars come in a small array of the parameters' own type (``_scalars``): numba reads an
+# array argument several times faster than a numpy scalar, and a step makes eight such calls.
+
+
+def _sgd_pass(p, g, scalars):
+    lr = scalars[0]
     for i in range(p.size):
         p[i] = p[i] - lr * g[i]
 
 
-def _adam_pass(p, g, m, v, one_minus_beta1, one_minus_beta2, lr_t, eps):
+def _adam_pass(p, g, m, v, scalars):
+    one_minus_beta1, one_minus_beta2, lr_t, eps = scalars[0], scalars[1], scalars[2], scalars[3]
     for i in range(p.size):
         gi = g[i]
         mi = m[i] + one_minus_beta1 * (gi - m[i])
@@ -126,10 +132,15 @@ def _adam_pass(p, g, m, v, one_minus_beta1, one_minus_beta2, lr_t, eps):
 def _compiled():
     """The two passes, compiled when the first stand-in is made (see ``compiled.jit``)."""
 
-    def passes(n_arrays, n_scalars):  # 1-D contiguous arrays, then scalars, of one float type
-        return lambda numba, t: numba.void(*[numba.types.Array(t, 1, "C")] * n_arrays, *[t] * n_scalars)
+    def passes(n_arrays):  # 1-D contiguous arrays of one float type, then the scalars' array
+        return lambda numba, t: numba.void(*[numba.types.Array(t, 1, "C")] * (n_arrays + 1))
 
-    return jit(_sgd_pass, passes(2, 1)), jit(_adam_pass, passes(4, 4))
+    return jit(_sgd_pass, passes(2)), jit(_adam_pass, passes(4))
+
+
+def _scalars(dtype, *values):
+    """``values`` as one array of ``dtype``: each rounded to it as ``dtype.type(value)`` would be."""
+    return np.array(values, dtype=dtype)
 
 
 def _flat(p, g, key):
@@ -156,12 +167,15 @@ class FusedSGD(SGD):
         self._pass = _compiled()[0]  # compiled (or loaded from the cache) now, before fit starts its clock
 
     def update(self, params, grads):
+        scalars = {}  # per dtype, made once per step
         for key, p in params.items():
             flat = _flat(p, grads[key], key)
             if flat is None:  # the book's line
                 p -= self.lr * grads[key]
-            else:
-                self._pass(*flat, p.dtype.type(self.lr))
+                continue
+            if p.dtype not in scalars:
+                scalars[p.dtype] = _scalars(p.dtype, self.lr)
+            self._pass(*flat, scalars[p.dtype])
 
 
 class FusedAdam(Adam):
@@ -177,6 +191,7 @@ class FusedAdam(Adam):
             self.v = {key: np.zeros_like(p) for key, p in params.items()}
         self.iter += 1
         lr_t = self.lr * math.sqrt(1.0 - self.beta2 ** self.iter) / (1.0 - self.beta1 ** self.iter)
+        scalars = {}  # per dtype, made once per step
         for key, p in params.items():
             m, v = self.m[key], self.v[key]
             flat = _flat(p, grads[key], key)
@@ -186,8 +201,9 @@ class FusedAdam(Adam):
                 v += (1 - self.beta2) * (g ** 2 - v)
                 p -= lr_t * m / (np.sqrt(v) + 1e-7)
                 continue
-            f = p.dtype.type  # the scalars in the parameters' precision, as numpy uses them
-            self._pass(*flat, m.ravel(), v.ravel(), f(1 - self.beta1), f(1 - self.beta2), f(lr_t), f(1e-7))
+            if p.dtype not in scalars:  # in the parameters' precision, as numpy uses them
+                scalars[p.dtype] = _scalars(p.dtype, 1 - self.beta1, 1 - self.beta2, lr_t, 1e-7)
+            self._pass(*flat, m.ravel(), v.ravel(), scalars[p.dtype])
 
 
 # Looked up by name (as fit, the sweeps and the notebooks do), "sgd" and "adam" are the stand-ins.
