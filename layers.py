@@ -196,7 +196,8 @@ class MaskRelu(Relu):
 
 def _softmax_shift(x, t, y):
     """``y = x - max(x)`` per row, the max as ``np.max`` takes it (a NaN is a row's max);
-    returns how many labels ``t`` lie outside 0..columns-1 (then nothing is to be trusted)."""
+    returns how many labels ``t`` lie outside 0..columns-1 (where any do, the caller runs the
+    book's lines instead)."""
     rows, cols = x.shape
     bad = 0
     for i in range(rows):
@@ -237,31 +238,20 @@ def _softmax_loss_backward(y, t, dx):
 def _kernels():
     """The compiled passes of ``MaskRelu`` and ``FusedSoftmaxWithLoss``, compiled on first use."""
 
-    def relu(numba, f):
-        a, mask = numba.types.Array(f, 2, "C"), numba.types.Array(numba.boolean, 2, "C")
-        return numba.void(a, a, mask)
+    def signature(*kinds, returns="void"):
+        """A ``compiled.jit`` signature from the kinds of its arguments, in one float type ``f``."""
+        def of(numba, f):
+            types = {"f1": numba.types.Array(f, 1, "C"), "f2": numba.types.Array(f, 2, "C"),
+                     "mask": numba.types.Array(numba.boolean, 2, "C"),
+                     "labels": numba.types.Array(numba.int64, 1, "A")}
+            return getattr(numba, returns)(*(types[kind] for kind in kinds))
+        return of
 
-    def relu_back(numba, f):
-        a, mask = numba.types.Array(f, 2, "C"), numba.types.Array(numba.boolean, 2, "C")
-        return numba.void(a, mask, a)
-
-    def labels(numba):
-        return numba.types.Array(numba.int64, 1, "A")
-
-    def shift(numba, f):
-        a = numba.types.Array(f, 2, "C")
-        return numba.int64(a, labels(numba), a)
-
-    def normalize(numba, f):
-        a, v = numba.types.Array(f, 2, "C"), numba.types.Array(f, 1, "C")
-        return numba.void(a, v, labels(numba), v)
-
-    def loss_back(numba, f):
-        a = numba.types.Array(f, 2, "C")
-        return numba.void(a, labels(numba), a)
-
-    return (jit(_relu_forward, relu), jit(_relu_backward, relu_back), jit(_softmax_shift, shift),
-            jit(_softmax_normalize, normalize), jit(_softmax_loss_backward, loss_back))
+    return (jit(_relu_forward, signature("f2", "f2", "mask")),
+            jit(_relu_backward, signature("f2", "mask", "f2")),
+            jit(_softmax_shift, signature("f2", "labels", "f2", returns="int64")),
+            jit(_softmax_normalize, signature("f2", "f1", "labels", "f1")),
+            jit(_softmax_loss_backward, signature("f2", "labels", "f2")))
 
 
 @functools.cache
@@ -314,13 +304,14 @@ class FusedSoftmaxWithLoss(SoftmaxWithLoss):
 
     def backward(self, dout=1):
         batch_size = self.t.shape[0]
-        if self._labels is not None and np.isscalar(dout) and dout == 1:
+        times_one = np.isscalar(dout) and dout == 1  # times 1 changes nothing: skipped
+        if times_one and self._labels is not None:
             dx = np.empty_like(self.y)
             self._backward(self.y, self._labels, dx)
             return dx
         dx = self.y.copy()
         dx[_rows(batch_size), self.t] -= 1
-        if not (np.isscalar(dout) and dout == 1):  # times 1 changes nothing: skipped
+        if not times_one:
             dx = dx * dout
         dx /= batch_size
         return dx

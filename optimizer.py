@@ -101,10 +101,9 @@ class Adam:
 # Training runs stand-ins for SGD and Adam: the same numbers, bit for bit (tests/test_model.py
 # checks that), in less time. Each numpy operation in the classes above reads whole arrays and
 # makes a new one, so Adam's three lines pass over every weight about a dozen times; the
-# stand-ins make one pass, element by element, in a loop that numba compiles to machine code.
-# The arithmetic is the book's, operation for operation, in the parameters' own precision (no
-# fused multiply-add, no reordering), which is why the results are identical and not just
-# close. bench/bench_layers.py measures what each saves per training step.
+# stand-ins make one pass, element by element, in a loop that numba compiles to machine code
+# (compiled.py says why the results are identical and not just close). bench/bench_layers.py
+# measures what each saves per training step.
 
 
 # The scalars come in a small array of the parameters' own type (``_scalars``): numba reads an
