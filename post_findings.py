@@ -168,6 +168,9 @@ def rank_trend(df, param, metric, direction=1, goal="maximize", claim=None, why_
     medians, shape = _shape(x, y)
     shown = ", ".join(f"{v:.2%}" if abs(v) <= 1 else f"{v:.3g}" for v in medians)
     evidence = f"medians of {metric} along {param}: {shown} ({shape})"
+    if shape in ("rises", "falls") and not interval.low > 0 and not interval.high < 0:
+        # medians that line up are still no trend when rho's own interval holds 0
+        evidence += "; rho's 95% interval includes 0, so the runs do not confirm that trend"
     numbers = {"n": n, "rho": direction * sign * interval.estimate, "medians": medians.tolist(),
                "shape": shape}
     return Verdict(claim, decide(interval), interval, evidence, numbers, why_not)
@@ -312,7 +315,10 @@ def small_nets_score_high(df, small, metric, goal="maximize", tolerance=0.01, cl
 SHORT = "every run trains only 1-3 epochs on 10,000 images, where the post trained 20-100 epochs"
 
 
-def post_findings(df, metric="val_acc", goal="maximize", small_max=128):
+SMALL_MAX = 128  # finding 4e's "small net": no hidden layer wider than this
+
+
+def post_findings(df, metric="val_acc", goal="maximize", small_max=SMALL_MAX):
     """The original post's findings 1-4, each checked on a random sweep's results table.
 
     The table needs the columns of ``sweep_configs/random.yaml``: ``network``,

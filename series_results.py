@@ -18,7 +18,10 @@ RESULTS_FILE = "series_results.json"
 SECTIONS = ("sweeps", "verdicts", "final")
 
 
-def verdict_record(claim, interval, verdict, notebook):
+SOURCES = {"post": "the original post", "series": "this series"}  # whose claim a verdict tests
+
+
+def verdict_record(claim, interval, verdict, notebook, *, source):
     """One verdict as a plain dict: the claim, its signed estimate, 95% interval and verdict.
 
     Parameters
@@ -30,14 +33,21 @@ def verdict_record(claim, interval, verdict, notebook):
         What ``verdicts.decide`` said.
     notebook : str
         Where it was printed, such as ``"04"``.
+    source : {"post", "series"}
+        Whose claim it is: one of the original post's findings, or a question this series
+        asks of its own (a second hidden layer, bayes against random, the payoff).
     """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(map(repr, SOURCES))} (whose claim it is), "
+                         f"got {source!r}")
+
     def number(v):
         return None if not math.isfinite(v) else float(v)
 
     return {"notebook": notebook, "claim": claim, "what": interval.what,
             "estimate": number(interval.estimate), "low": number(interval.low),
             "high": number(interval.high), "n": int(interval.n), "scale": interval.scale,
-            "unit": interval.unit, "verdict": verdict}
+            "unit": interval.unit, "verdict": verdict, "source": source}
 
 
 def record_results(section, value, path=RESULTS_FILE):

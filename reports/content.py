@@ -1,12 +1,12 @@
 """What the series' report says, defined once: the blocks both renderers draw.
 
 ``report_content`` reads what notebooks 04 and 05 recorded (``series_results.json``), the
-two sweeps they name (``local_sweeps.results``) and their runs' per-step histories
+four sweeps they name (``local_sweeps.results``) and their runs' per-step histories
 (``logged_runs``), and turns them into a ``ReportContent``: a title and a sequence of
 blocks, each of one of three kinds:
 
 - ``Markdown``: text (headings, the summary, the verdicts table), computed from results;
-- ``SweepGrids``: the two sweeps side by side, each with its three dashboard panels
+- ``SweepGrids``: the sweeps side by side, each with its three dashboard panels
   (parallel coordinates, parameter importance, the metric over steps) and its runs;
 - ``ModelArtifact``: the final model's W&B Artifact, with its digest.
 
@@ -26,14 +26,15 @@ from pathlib import Path
 import pandas as pd
 
 import local_sweeps
-from series_results import RESULTS_FILE, read_results
+from series_results import RESULTS_FILE, SOURCES, read_results
 from sweep_tables import check_goal, check_metric, param_columns, ranked_runs, sweep_line
 from verdicts import RULE, format_interval
 from wandb_helpers import logged_runs
 
-# The sweeps the report shows, in its order, and the notebook that runs each.
-SWEEPS = {"random": "03", "bayes": "05"}
-FINAL_KEYS = ("test_acc", "test_loss", "wrong", "n_test", "config", "run_id", "artifact", "table")
+# The sweeps the report shows, in its order (the series' own), and the notebook that runs each.
+SWEEPS = {"random": "03", "narrowed random": "05", "bayes": "05", "grid": "05"}
+FINAL_KEYS = ("test_acc", "test_loss", "wrong", "n_test", "config", "run_id", "artifact", "table",
+              "chosen")
 SWEEP_ID = re.compile(r"^[A-Za-z0-9_-]+$")  # W&B's and the local engine's ids alike
 
 
@@ -52,7 +53,7 @@ class Markdown:
 class SweepPanels:
     """One sweep's panels and runs: its results table and each run's logged history."""
 
-    label: str             # "random", "bayes": the key in series_results.json
+    label: str             # "random", "bayes", ...: the key in series_results.json
     sweep_id: str
     notebook: str          # the notebook that ran it
     metric: str
@@ -63,6 +64,11 @@ class SweepPanels:
     @property
     def title(self):
         return f"The {self.label} sweep (notebook {self.notebook}, {self.sweep_id})"
+
+    @property
+    def slug(self):
+        """The label as an HTML id: "narrowed random" -> "narrowed-random"."""
+        return re.sub(r"[^A-Za-z0-9_-]+", "-", self.label)
 
     @property
     def params(self):
@@ -147,6 +153,12 @@ def _check_final(final):
     if not isinstance(final["test_acc"], int | float) or not 0 <= final["test_acc"] <= 1:
         raise ReportInputError(f"the final test_acc in {RESULTS_FILE} is {final['test_acc']!r}; "
                                "it must be an accuracy between 0 and 1")
+    chosen = final["chosen"]
+    if not isinstance(chosen, dict) or not {"sweep", "run", "value"} <= set(chosen) \
+            or chosen["sweep"] not in SWEEPS:
+        raise ReportInputError(f"the final model's 'chosen' entry in {RESULTS_FILE} is {chosen!r}: it "
+                               f"names the sweep (one of {', '.join(SWEEPS)}), the run and its metric "
+                               "value that chose the configuration; run notebook 05 again to rewrite it")
 
 
 @contextlib.contextmanager
@@ -225,7 +237,8 @@ def verdicts_markdown(verdicts):
     """
     if not verdicts:
         return "No verdicts are recorded yet: notebooks 04 and 05 record them as they test each claim."
-    rows = ["| Notebook | Claim | Estimate (95% interval) | n | Verdict |", "|---|---|---|---|---|"]
+    rows = ["| Notebook | Claim | Whose | Estimate (95% interval) | n | Verdict |",
+            "|---|---|---|---|---|---|"]
     for v in sorted(verdicts, key=lambda v: v["notebook"]):  # stable: each notebook's own order
         if v["estimate"] is None:
             estimate = f"{v['what']}: none (a constant sample)"
@@ -235,21 +248,31 @@ def verdicts_markdown(verdicts):
         else:
             est, low, high = format_interval(v["estimate"], v["low"], v["high"], v["scale"])
             estimate = f"{v['what']} {est}{v['unit']} ({low} to {high}{v['unit']})"
-        rows.append(f"| {v['notebook']} | {_cell(v['claim'])} | {_cell(estimate)} | {v['n']} "
-                    f"| **{v['verdict'].upper()}** |")
+        rows.append(f"| {v['notebook']} | {_cell(v['claim'])} | {SOURCES[v['source']]} "
+                    f"| {_cell(estimate)} | {v['n']} | **{v['verdict'].upper()}** |")
     return "\n".join(rows)
+
+
+def _value(value):
+    """A config value as the summary prints it: floats to 3 significant digits (0.0114, 1.5e-05)."""
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def _summary(sweeps, verdicts, final):
     counts = {word: sum(v["verdict"] == word for v in verdicts)
               for word in ("holds", "does not hold", "cannot tell")}
     tally = ", ".join(f"{n} {word}" for word, n in counts.items())
-    config = ", ".join(f"{k}={v}" for k, v in final["config"].items())
+    whose = " and ".join(f"{sum(v['source'] == source for v in verdicts)} from {name}"
+                         for source, name in SOURCES.items())
+    config = ", ".join(f"{k}={_value(v)}" for k, v in final["config"].items())
+    chosen, metric = final["chosen"], sweeps[0].metric
     lines = ["## What the sweeps found", ""]
     lines += [f"- {sweep_line(s.label, s.sweep_id, s.runs, s.metric, s.goal)}, run by notebook {s.notebook}."
               for s in sweeps]
-    lines += [f"- {len(verdicts)} of the original post's claims were put to the test on these runs: "
+    lines += [f"- {len(verdicts)} claims were put to the test on these runs ({whose}): "
               f"{tally} (the verdicts below).",
+              f"- The final configuration is {chosen['run']} of the {chosen['sweep']} sweep, the best "
+              f"run of notebook 05's sweeps ({metric} {_percent(chosen['value'])} on the sweeps' budget).",
               f"- The final model ({config}) scores **{final['test_acc']:.2%}** on the "
               f"{final['n_test']:,} test digits ({final['wrong']:,} wrong), measured once, after the "
               "sweeps had chosen its configuration on the validation set."]
@@ -269,7 +292,8 @@ def _final_markdown(final):
 
 def report_content(results_path=RESULTS_FILE, project=None, metric="val_acc", goal="maximize",
                    wandb_dir="wandb", title="Tuning a numpy MLP on MNIST with W&B Sweeps"):
-    """The report's content, from what notebooks 03 to 05 recorded and ran.
+    """The report's content, from what notebooks 03 to 05 recorded and ran: four sweeps, the
+    verdicts, the final model and the run that chose it.
 
     Parameters
     ----------
@@ -315,13 +339,15 @@ def report_content(results_path=RESULTS_FILE, project=None, metric="val_acc", go
         Markdown(_summary(sweeps, verdicts, final)),
         Markdown("## The sweeps\n\nEach sweep's runs in W&B's three panels: parallel coordinates "
                  f"(one line per run), the importance of each parameter for {metric}, and {metric} "
-                 "at each logged step (one per epoch). The random sweep searched the wide space; the "
-                 "bayes sweep, beside it, searched the space narrowed around its best runs."),
+                 "at each logged step (one per epoch). The random sweep (notebook 03) searched the "
+                 "wide space; notebook 05 narrowed it around the best runs, searched the narrowed "
+                 "space twice with the same budget, by random and by bayes, then ran a grid over "
+                 "Net2's two hidden sizes with the rest fixed."),
         SweepGrids(tuple(sweeps)),
         Markdown("## The verdicts\n\n" + verdicts_markdown(verdicts) + "\n\n" + RULE),
         Markdown(_final_markdown(final)),
         artifact,
     )
-    description = (f"Two sweeps ({', '.join(f'{len(s.runs)} {s.label} runs' for s in sweeps)}), "
+    description = (f"{len(sweeps)} sweeps ({', '.join(f'{len(s.runs)} {s.label} runs' for s in sweeps)}), "
                    f"{len(verdicts)} verdicts, and a final model at {final['test_acc']:.2%} test accuracy.")
     return ReportContent(title=title, description=description, project=project or "", blocks=blocks)

@@ -127,7 +127,7 @@ def _sweep(sweep):
     fig.axes[0].set_title(f"{sweep.metric} at each logged step (one per epoch)", fontsize=10)
     figures.append(_figure(fig, f"{sweep.metric} of each run of the {sweep.label} sweep, epoch by epoch"))
     return {"title": sweep.title, "figures": figures, "notes": notes, "table": _runs_table(sweep),
-            "label": sweep.label}
+            "label": sweep.label, "slug": sweep.slug}
 
 
 def render_report_html(content):

@@ -54,6 +54,23 @@ def test_rank_trend_null_clear_and_opposite():
     assert pf.rank_trend(rising, "lr", "val_acc", goal="minimize").verdict == pf.FAILS
 
 
+def test_rank_trend_calls_lined_up_medians_no_trend_when_rho_interval_holds_zero():
+    # Three batch sizes whose medians fall (0.70, 0.65, 0.60) in runs spread over 0.2 to 0.95:
+    # the medians line up, but rank correlation over 20 runs cannot tell that from noise.
+    batch = np.repeat([64, 128, 256], [7, 7, 6])
+    acc = np.array([0.95, 0.50, 0.90, 0.20, 0.80, 0.60, 0.70,
+                    0.93, 0.30, 0.85, 0.65, 0.40, 0.90, 0.55,
+                    0.94, 0.25, 0.60, 0.88, 0.35, 0.60])
+    verdict = pf.rank_trend(runs(batch_size=batch, val_acc=acc), "batch_size", "val_acc")
+    assert verdict.interval.low < 0 < verdict.interval.high  # the planted table is what it says
+    assert verdict.numbers["medians"] == pytest.approx([0.70, 0.65, 0.60])
+    assert verdict.numbers["shape"] == "falls"
+    assert verdict.evidence.endswith("(falls); rho's 95% interval includes 0, so the runs do not "
+                                     "confirm that trend")
+    rising = pf.rank_trend(runs(lr=LR, val_acc=0.9 + 0.002 * RUNS + noise()), "lr", "val_acc")
+    assert rising.evidence.endswith("(rises)")  # a trend the interval confirms carries no warning
+
+
 def test_rank_trend_cannot_tell_says_how_many_runs_would_decide():
     weak = runs(lr=LR, val_acc=0.9 + 0.0004 * RUNS + noise(seed=1))  # a trend drowned in noise
     verdict = pf.rank_trend(weak, "lr", "val_acc")

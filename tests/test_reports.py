@@ -26,7 +26,9 @@ from series_results import record_results, verdict_record
 from verdicts import Interval
 
 PROJECT = "report-test"
-RANDOM_RUNS, BAYES_RUNS = 7, 5
+RANDOM_RUNS, NARROWED_RUNS, BAYES_RUNS = 7, 5, 5
+GRID = {"optimizer": {"values": ["sgd", "adam"]}, "batch_size": {"values": [32, 64, 128]},
+        "lr": {"value": 0.01}, "epochs": {"value": 2}}  # 6 points: enough runs for importance
 SPACE = {"optimizer": {"values": ["sgd", "adam"]},
          "lr": {"distribution": "log_uniform_values", "min": 1e-4, "max": 1e-1},
          "batch_size": {"values": [64, 128]},
@@ -59,6 +61,7 @@ FINAL = {"test_acc": 0.9716, "test_loss": 0.0971, "wrong": 284, "n_test": 10_000
          "config": {"network": "Net1", "hidden_size1": 128, "optimizer": "adam", "lr": 0.00397,
                     "batch_size": 64, "epochs": 3},
          "run_id": "fin4l123",
+         "chosen": {"sweep": "narrowed random", "run": "random 3", "value": 0.7812},
          "artifact": {"name": "mnist-mlp", "digest": "6cb601db0123456789abcdef0a1b2c3d"},
          "table": [
              {"row": "baseline", "test_acc": 0.9702, "low": 0.9667, "high": 0.9735, "wrong": 298},
@@ -66,25 +69,33 @@ FINAL = {"test_acc": 0.9716, "test_loss": 0.0971, "wrong": 284, "n_test": 10_000
              {"row": "tuned", "test_acc": 0.9716, "low": 0.9682, "high": 0.9748, "wrong": 284}]}
 VERDICTS = [
     verdict_record("1. Adam beats SGD | at every size",
-                   Interval("median gap", 0.05, 0.02, 0.08, 7, 100, " points"), "holds", "04"),
+                   Interval("median gap", 0.05, 0.02, 0.08, 7, 100, " points"), "holds", "04",
+                   source="post"),
     verdict_record("2. Larger batches hurt", Interval("Spearman's rho", -0.1, -0.7, 0.6, 7),
-                   "cannot tell", "04"),
+                   "cannot tell", "04", source="post"),
     verdict_record("5. Narrowed bayes runs beat random runs",
-                   Interval("median gap", -0.02, -0.04, -0.001, 12, 100, " points"), "does not hold", "05"),
+                   Interval("median gap", -0.02, -0.04, -0.001, 12, 100, " points"), "does not hold", "05",
+                   source="series"),
 ]
 
 
 @pytest.fixture(scope="module")
 def series_folder(tmp_path_factory):
-    """A folder as notebook 06 finds it: two finished local sweeps, their W&B runs, the results file."""
+    """A folder as notebook 06 finds it: four finished local sweeps, their W&B runs, the results file."""
     folder = tmp_path_factory.mktemp("series")
     with sweep_fixtures.offline_sweep_env(folder):
         random_id = local_sweeps.sweep(sweep_config("mnist-random", "random"), project=PROJECT)
         local_sweeps.agent(random_id, function=train, count=RANDOM_RUNS)
         narrowed = {**SPACE, "optimizer": {"values": ["adam"]}, "epochs": {"value": 2}}
+        narrowed_id = local_sweeps.sweep(sweep_config("mnist-narrowed-random", "random", narrowed),
+                                         project=PROJECT)
+        local_sweeps.agent(narrowed_id, function=train, count=NARROWED_RUNS)
         bayes_id = local_sweeps.sweep(sweep_config("mnist-bayes", "bayes", narrowed), project=PROJECT)
         local_sweeps.agent(bayes_id, function=train, count=BAYES_RUNS)
-        record_results("sweeps", {"random": random_id, "bayes": bayes_id})
+        grid_id = local_sweeps.sweep(sweep_config("mnist-grid", "grid", GRID), project=PROJECT)
+        local_sweeps.agent(grid_id, function=train)  # a grid ends by itself after its last point
+        record_results("sweeps", {"random": random_id, "narrowed random": narrowed_id, "bayes": bayes_id,
+                                  "grid": grid_id})
         record_results("verdicts", VERDICTS)
         record_results("final", FINAL)
     return folder
@@ -110,10 +121,12 @@ def ids(folder):
 
 
 def test_the_content_holds_each_sweeps_runs_and_curves_and_the_computed_text(in_series, content):
-    random_id, bayes_id = ids(in_series)["random"], ids(in_series)["bayes"]
-    assert [s.sweep_id for s in content.sweeps] == [random_id, bayes_id]
-    random, bayes = content.sweeps
-    assert len(random.runs) == RANDOM_RUNS and len(bayes.runs) == BAYES_RUNS
+    recorded = ids(in_series)
+    assert [s.sweep_id for s in content.sweeps] == [recorded[k] for k in ("random", "narrowed random",
+                                                                          "bayes", "grid")]
+    random, narrowed, bayes, grid = content.sweeps
+    assert [len(s.runs) for s in content.sweeps] == [RANDOM_RUNS, NARROWED_RUNS, BAYES_RUNS, 6]
+    random_id = recorded["random"]
     # Each run's curve is read back from its own W&B run: the values train() logged.
     for sweep in content.sweeps:
         assert set(sweep.histories) == {f"trial {t}" for t in sweep.runs["trial"]}
@@ -126,7 +139,12 @@ def test_the_content_holds_each_sweeps_runs_and_curves_and_the_computed_text(in_
     best = random.runs["val_acc"].max()
     assert (f"random sweep {random_id}: {RANDOM_RUNS} runs ({RANDOM_RUNS} finished), "
             f"best val_acc {best:.2%}") in text
-    assert "1 holds, 1 does not hold, 1 cannot tell" in text
+    assert ("3 claims were put to the test on these runs (2 from the original post and 1 from this "
+            "series): 1 holds, 1 does not hold, 1 cannot tell") in text
+    assert ("The final configuration is random 3 of the narrowed random sweep, the best run of notebook "
+            "05's sweeps (val_acc 78.12% on the sweeps' budget).") in text
+    assert "lr=0.00397, batch_size=64" in text
+    assert text.count("| the original post |") == 2 and text.count("| this series |") == 1
     assert "**97.16%** on the 10,000 test digits (284 wrong)" in text
     assert "| baseline + cosine | 97.31% | 96.97% to 97.63% | 269 |" in text
     (artifact,) = [b for b in content.blocks if isinstance(b, ModelArtifact)]
@@ -149,11 +167,12 @@ def test_local_sweeps_are_read_from_here_even_with_an_account(in_series, content
 
 def test_verdicts_table_escapes_pipes_and_keeps_each_notebooks_order():
     table = verdicts_markdown(VERDICTS).splitlines()
-    assert table[2].startswith("| 04 | 1. Adam beats SGD \\| at every size | median gap +5.00 points "
-                               "(+2.00 to +8.00 points) | 7 | **HOLDS** |")
+    assert table[2].startswith("| 04 | 1. Adam beats SGD \\| at every size | the original post | median gap "
+                               "+5.00 points (+2.00 to +8.00 points) | 7 | **HOLDS** |")
     assert [line.split("|")[1].strip() for line in table[2:]] == ["04", "04", "05"]
     assert "**DOES NOT HOLD**" in table[4] and "(-4.00 to -0.10 points)" in table[4]
-    constant = verdict_record("x", Interval("rho", math.nan, math.nan, math.nan, 4), "cannot tell", "04")
+    constant = verdict_record("x", Interval("rho", math.nan, math.nan, math.nan, 4), "cannot tell", "04",
+                              source="post")
     assert "none (a constant sample)" in verdicts_markdown([constant])
     assert "No verdicts are recorded yet" in verdicts_markdown([])
 
@@ -164,7 +183,7 @@ def test_the_wandb_report_is_built_offline_from_the_same_content(content, no_net
 
     report = wandb_report(content, entity="someone")
     kinds = [type(b).__name__ for b in report.blocks]
-    assert kinds == ["MarkdownBlock", "MarkdownBlock", "H2", "PanelGrid", "H2", "PanelGrid",
+    assert kinds == ["MarkdownBlock", "MarkdownBlock", *["H2", "PanelGrid"] * 4,
                      "MarkdownBlock", "MarkdownBlock", "MarkdownBlock", "WeaveBlockArtifact"]
     assert report.title == content.title and report.project == PROJECT and report.entity == "someone"
     markdown = [b.text for b in report.blocks if isinstance(b, wr.MarkdownBlock)]
@@ -192,7 +211,7 @@ def test_the_wandb_report_is_built_offline_from_the_same_content(content, no_net
     monkeypatch.setattr(interface, "execute_graphql", project_id)
     monkeypatch.setattr(interface, "_get_api", lambda: "no W&B API here")  # it would ask for a key
     spec = json.loads(report._to_model().spec.model_dump_json(by_alias=True, exclude_none=True))
-    assert looked_up == [{"entityName": "someone", "projectName": PROJECT}] * 2
+    assert looked_up == [{"entityName": "someone", "projectName": PROJECT}] * 4
     text = json.dumps(spec)
     assert '"config:lr.value"' in text and '"summary:val_acc"' in text and '"targetKey": "val_acc"' in text
     assert '"config:epochs.value"' in text  # the results table's "config.epochs", back to its config key
@@ -279,6 +298,9 @@ def test_runs_missing_from_the_wandb_folder_are_named(series_folder, tmp_path, m
     ("verdicts", None, "no 'verdicts' section yet: notebook 04 writes it"),
     ("final", {k: v for k, v in FINAL.items() if k != "artifact"}, "lacks artifact (its name and digest)"),
     ("final", {**FINAL, "test_acc": 97.16}, "it must be an accuracy between 0 and 1"),
+    ("final", {k: v for k, v in FINAL.items() if k != "chosen"}, "lacks chosen"),
+    ("final", {**FINAL, "chosen": {"sweep": "hyperband", "run": "x 1", "value": 0.9}},
+     "names the sweep (one of random, narrowed random, bayes, grid)"),
 ])
 def test_missing_or_wrong_sections_are_named(series_folder, tmp_path, monkeypatch, section, value, complaint):
     folder = copy_series(series_folder, tmp_path / "s")

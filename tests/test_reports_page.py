@@ -1,6 +1,6 @@
 """The report's HTML page: self-contained, written atomically, and checked in a real browser.
 
-Built from the same fixture as ``test_reports.py`` (two real local sweeps and a planted
+Built from the same fixture as ``test_reports.py`` (four real local sweeps and a planted
 ``series_results.json``). The browser test drives the system's Chromium (Debian package
 ``chromium``; ``.ci/run`` installs it) through Playwright; without it the test is skipped
 and says so: it never passes without having looked.
@@ -102,9 +102,9 @@ def test_the_page_is_self_contained_and_says_what_the_content_says(page, content
     assert "<strong>97.16%</strong> on the 10,000 test digits (284 wrong)" in text
     assert "1. Adam beats SGD | at every size" in text and "<strong>DOES NOT HOLD</strong>" in text
     assert f'<dd class="digest">{FINAL["artifact"]["digest"]}</dd>' in text
-    random, bayes = content.sweeps
-    assert page.figures == 6 and text.count('<img src="data:image/png;base64,') == 6
-    assert page.runs == len(random.runs) + len(bayes.runs)
+    assert page.figures == 12 and text.count('<img src="data:image/png;base64,') == 12  # 3 per sweep
+    assert page.runs == sum(len(sweep.runs) for sweep in content.sweeps)
+    assert 'id="sweep-narrowed-random"' in text  # an HTML id has no space
     for sweep in content.sweeps:
         table = text.split(f'data-sweep="{sweep.label}"', 1)[1].split("</table>", 1)[0]
         assert table.count("<tr>") == len(sweep.runs) + 1  # and the header row
@@ -213,7 +213,7 @@ def test_the_page_in_a_real_browser(page, content):  # noqa: F811
     assert failed == [] and problems == []
     # The page itself and nothing else (data: URLs are not requests).
     assert requests == [page.path.resolve().as_uri()]
-    assert len(images) == 6 and all(done and w > 0 and h > 0 for done, w, h in images), images
+    assert len(images) == 12 and all(done and w > 0 and h > 0 for done, w, h in images), images
     assert rows == [[s.label, len(s.runs)] for s in content.sweeps]
     values = [float(v) for v in shown if v]
     assert sort_state == "descending" and values == sorted(values, reverse=True) and len(values) == len(

@@ -13,21 +13,28 @@ def test_sections_are_kept_and_verdicts_replaced_per_notebook(tmp_path):
     path = tmp_path / "series_results.json"
     gap = Interval("median gap", 0.01, 0.002, 0.02, 30, 100, " points")
     record_results("sweeps", {"random": "abc12345"}, path)
-    record_results("verdicts", [verdict_record("a", gap, "holds", "04"),
-                                verdict_record("b", gap, "holds", "04")], path)
-    record_results("verdicts", [verdict_record("c", gap, "cannot tell", "05")], path)
-    record_results("verdicts", [verdict_record("a2", gap, "does not hold", "04")], path)
+    record_results("verdicts", [verdict_record("a", gap, "holds", "04", source="post"),
+                                verdict_record("b", gap, "holds", "04", source="post")], path)
+    record_results("verdicts", [verdict_record("c", gap, "cannot tell", "05", source="series")], path)
+    record_results("verdicts", [verdict_record("a2", gap, "does not hold", "04", source="post")], path)
     record_results("sweeps", {"bayes": "xyz98765"}, path)
     results = read_results(path)
     assert results["sweeps"] == {"random": "abc12345", "bayes": "xyz98765"}
     assert [(v["notebook"], v["claim"]) for v in results["verdicts"]] == [("05", "c"), ("04", "a2")]
     assert results["verdicts"][1]["low"] == 0.002 and results["verdicts"][1]["verdict"] == "does not hold"
+    assert [v["source"] for v in results["verdicts"]] == ["series", "post"]
+
+
+def test_a_verdict_says_whose_claim_it_tests():
+    gap = Interval("median gap", 0.01, 0.002, 0.02, 30, 100, " points")
+    with pytest.raises(ValueError, match="source must be one of 'post', 'series'.*got 'blog'"):
+        verdict_record("a", gap, "holds", "04", source="blog")
 
 
 def test_a_constant_sample_records_its_missing_interval_as_null(tmp_path):
     path = tmp_path / "r.json"
     record_results("verdicts", [verdict_record("x", Interval("rho", math.nan, math.nan, math.nan, 4),
-                                               "cannot tell", "04")], path)
+                                               "cannot tell", "04", source="post")], path)
     assert json.loads(path.read_text())["verdicts"][0]["low"] is None
 
 
