@@ -42,7 +42,7 @@ from multi_layer_net import (
     save_model,
 )
 from optimizer import Adam, get_optimizer
-from post_findings import SMALL_MAX, compare_pair, post_findings, rank_trend
+from post_findings import SMALL_MAX, compare_pair, is_small_net, post_findings, rank_trend
 from reports import report_content, wandb_report, write_report_html
 from series_results import read_results, record_results, verdict_record
 from sweep_checks import TrainingWatch, config_mismatches
@@ -97,7 +97,8 @@ __all__ = [
     "parameter_importance", "plot_parameter_importance", "plot_parallel_coordinates",
     "plot_metric_vs_params", "plot_metric_vs_lr", "plot_metric_over_time",
     # the post's findings, and narrowing the space
-    "rank_trend", "compare_pair", "post_findings", "SMALL_MAX", "narrow_for_bayes",
+    "rank_trend", "compare_pair", "post_findings", "SMALL_MAX", "is_small_net",
+    "narrow_for_bayes",
     # verdicts: one rule, an estimate and its 95% interval
     "RULE", "Interval", "decide", "runs_to_decide", "spearman_interval", "median_gap_interval",
     "bootstrap_interval", "accuracy_interval", "paired_gap",

@@ -168,7 +168,7 @@ def rank_trend(df, param, metric, direction=1, goal="maximize", claim=None, why_
     medians, shape = _shape(x, y)
     shown = ", ".join(f"{v:.2%}" if abs(v) <= 1 else f"{v:.3g}" for v in medians)
     evidence = f"medians of {metric} along {param}: {shown} ({shape})"
-    if shape in ("rises", "falls") and not interval.low > 0 and not interval.high < 0:
+    if shape in ("rises", "falls") and interval.low <= 0 <= interval.high:
         # medians that line up are still no trend when rho's own interval holds 0
         evidence += "; rho's 95% interval includes 0, so the runs do not confirm that trend"
     numbers = {"n": n, "rho": direction * sign * interval.estimate, "medians": medians.tolist(),
@@ -318,6 +318,12 @@ SHORT = "every run trains only 1-3 epochs on 10,000 images, where the post train
 SMALL_MAX = 128  # finding 4e's "small net": no hidden layer wider than this
 
 
+def is_small_net(config, small_max=SMALL_MAX):
+    """Whether a config's network is small in finding 4e's sense: no layer it builds (Net1 builds
+    no ``hidden_size2``) is wider than ``small_max`` units. ``config`` is a dict or a table row."""
+    return max(hidden_sizes(config)) <= small_max
+
+
 def post_findings(df, metric="val_acc", goal="maximize", small_max=SMALL_MAX):
     """The original post's findings 1-4, each checked on a random sweep's results table.
 
@@ -382,8 +388,7 @@ def post_findings(df, metric="val_acc", goal="maximize", small_max=SMALL_MAX):
         trend("4d", adam, "hidden_size1", "Best runs (Adam): large hidden layers",
               "even 64 units separate digits well; short runs do not reward width"),
     ]
-    # Small: no layer the network builds is wider than small_max (Net1's hidden_size2 is not built).
-    small = pd.Series([max(hidden_sizes(row)) <= small_max for _, row in df.iterrows()],
+    small = pd.Series([is_small_net(row, small_max) for _, row in df.iterrows()],
                       index=df.index, dtype=bool)
     findings.append(("4e", small_nets_score_high(
         adam, small[adam.index], metric, goal=goal,

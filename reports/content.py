@@ -154,8 +154,8 @@ def _check_final(final):
         raise ReportInputError(f"the final test_acc in {RESULTS_FILE} is {final['test_acc']!r}; "
                                "it must be an accuracy between 0 and 1")
     chosen = final["chosen"]
-    if not isinstance(chosen, dict) or not {"sweep", "run", "value"} <= set(chosen) \
-            or chosen["sweep"] not in SWEEPS:
+    named = isinstance(chosen, dict) and {"sweep", "run", "value"} <= set(chosen)
+    if not named or chosen["sweep"] not in SWEEPS:
         raise ReportInputError(f"the final model's 'chosen' entry in {RESULTS_FILE} is {chosen!r}: it "
                                f"names the sweep (one of {', '.join(SWEEPS)}), the run and its metric "
                                "value that chose the configuration; run notebook 05 again to rewrite it")
@@ -253,8 +253,8 @@ def verdicts_markdown(verdicts):
     return "\n".join(rows)
 
 
-def _value(value):
-    """A config value as the summary prints it: floats to 3 significant digits (0.0114, 1.5e-05)."""
+def short_value(value):
+    """A config value as the report prints it: floats to 3 significant digits (0.0114, 1.5e-05)."""
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
@@ -264,7 +264,7 @@ def _summary(sweeps, verdicts, final):
     tally = ", ".join(f"{n} {word}" for word, n in counts.items())
     whose = " and ".join(f"{sum(v['source'] == source for v in verdicts)} from {name}"
                          for source, name in SOURCES.items())
-    config = ", ".join(f"{k}={_value(v)}" for k, v in final["config"].items())
+    config = ", ".join(f"{k}={short_value(v)}" for k, v in final["config"].items())
     chosen, metric = final["chosen"], sweeps[0].metric
     lines = ["## What the sweeps found", ""]
     lines += [f"- {sweep_line(s.label, s.sweep_id, s.runs, s.metric, s.goal)}, run by notebook {s.notebook}."

@@ -30,7 +30,7 @@ from sweep_panels import (
 )
 from sweep_tables import finished_runs
 
-from .content import Markdown, ModelArtifact, ReportInputError, SweepGrids
+from .content import Markdown, ModelArtifact, ReportInputError, SweepGrids, short_value
 
 TEMPLATE = "report.html.j2"
 
@@ -97,7 +97,7 @@ def _cell(value, column, metric):
         return f"{value:.4f}", repr(float(value))
     if column == "runtime":
         return f"{value:.1f}", repr(float(value))
-    return f"{value:.3g}" if isinstance(value, float) else str(value), repr(float(value))
+    return short_value(value), repr(float(value))
 
 
 def _runs_table(sweep):
