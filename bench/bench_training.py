@@ -115,19 +115,35 @@ def step_matmuls(hidden_sizes, batch_size, n_in=784, n_out=10):
     return shapes
 
 
-def matmul_seconds(shapes, steps=30):
-    """Seconds for ``steps`` steps' worth of the given matmuls, in numpy and in PyTorch.
-
-    The same shapes and transposes as the training step, with nothing else around them,
-    so the ratio of the two is what the BLAS libraries alone contribute to the epoch
-    ratio: numpy's wheels ship OpenBLAS, PyTorch's CPU wheels Intel's MKL.
-    """
+def step_operands(hidden_sizes, batch_size, n_in=784, n_out=10):
+    """The pairs of arrays one training step multiplies, as ``step_matmuls`` counts them, in the
+    layouts the layers hand to ``np.dot``: ``x @ W``, ``x.T @ dout`` (``x.T`` a transposed view)
+    and, beyond the input layer, ``dout @ W.T``. Random values: only the shapes matter here."""
     rng = np.random.default_rng(0)
-    pairs = [(rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32))
-             for m, k, n in shapes]
+    sizes = [n_in, *hidden_sizes, n_out]
+    pairs = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        x, W = rng.random((batch_size, a), dtype=np.float32), rng.random((a, b), dtype=np.float32)
+        dout = rng.random((batch_size, b), dtype=np.float32)
+        pairs += [(x, W), (x.T, dout)]
+        if i > 0:
+            pairs.append((dout, W.T))
+    return pairs
+
+
+def matmul_seconds(pairs, steps=30, torch_too=True):
+    """Seconds for ``steps`` steps' worth of the products of ``pairs``, in numpy and (with
+    ``torch_too``) in PyTorch.
+
+    ``step_operands`` gives the training step's: the same shapes and layouts, with nothing
+    else around them, so the ratio of the two is what the BLAS libraries alone contribute to
+    the epoch ratio: numpy's wheels ship OpenBLAS, PyTorch's CPU wheels Intel's MKL.
+    """
+    frameworks = [(np.matmul, pairs)]
+    if torch_too:
+        frameworks.append((torch.matmul, [(torch.from_numpy(a), torch.from_numpy(b)) for a, b in pairs]))
     results = []
-    for matmul, arrays in [(np.matmul, pairs),
-                           (torch.matmul, [(torch.from_numpy(a), torch.from_numpy(b)) for a, b in pairs])]:
+    for matmul, arrays in frameworks:
         for a, b in arrays:
             matmul(a, b)  # warm up
         start = time.perf_counter()
@@ -204,7 +220,7 @@ def measure(x, t, xt, tt, optimizers, repeats, book=False):
                     time.sleep(0.5)
                     runs[key]["torch"].append(torch_epoch(xt, tt, hidden_sizes, batch_size, opt))
                     time.sleep(0.5)
-                    np_mm, torch_mm = matmul_seconds(step_matmuls(hidden_sizes, batch_size))
+                    np_mm, torch_mm = matmul_seconds(step_operands(hidden_sizes, batch_size))
                     runs[key]["mm"].append(np_mm / torch_mm)
     return runs
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import mnist_utils as mu
 from multi_layer_net import MLP
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -44,3 +45,56 @@ def test_step_matmuls_are_the_products_step_flops_counts(hidden_sizes, batch_siz
 def test_the_child_bench_gets_every_option_but_blas_env():
     argv = ["--repeats", "3", "--blas-env", "both", "--threads", "1", "--blas-env=unset", "--book-layers"]
     assert bench_training.strip_blas_env(argv) == ["--repeats", "3", "--threads", "1", "--book-layers"]
+
+
+@pytest.mark.parametrize("hidden_sizes, batch_size", [([100], 100), ([30, 20, 10], 7)])
+def test_step_operands_are_the_counted_products_in_the_layers_layouts(hidden_sizes, batch_size):
+    pairs = bench_training.step_operands(hidden_sizes, batch_size)
+    assert [(a.shape[0], a.shape[1], b.shape[1]) for a, b in pairs] == \
+        bench_training.step_matmuls(hidden_sizes, batch_size)
+    net = MLP(hidden_sizes=hidden_sizes, seed=0)
+    x_in = np.random.default_rng(0).random((batch_size, 784), dtype=np.float32)
+    net.gradient(x_in, np.arange(batch_size) % 10)
+    layer = net.affine_layers[0]
+    x, W = pairs[0]
+    x_t, _ = pairs[1]
+    # as the input layer multiplies: x and W as stored, and x.T a transposed view of x
+    assert x.flags.c_contiguous and W.flags.c_contiguous
+    assert x_t.flags.f_contiguous == layer.x.T.flags.f_contiguous is True
+    assert x_t.flags.c_contiguous == layer.x.T.flags.c_contiguous is False
+    _, W_t = pairs[4]  # the second layer's dout @ W.T
+    assert W_t.base is not None and W_t.flags.f_contiguous and not W_t.flags.c_contiguous
+
+
+def test_the_step_bench_times_the_epoch_fit_runs_and_changes_nothing_in_it():
+    """bench_step.py times fit's own loop through wrappers: the weights must come out as
+    plain fit makes them, and the parts must be inside the epoch's seconds."""
+    import bench_step
+
+    rng = np.random.default_rng(1)
+    x = rng.random((300, 784), dtype=np.float32)
+    t = rng.integers(0, 10, 300)
+    for optimizer in ("sgd", "adam"):
+        seconds, parts, net = bench_step.timed_epoch(x, t, [30], 50, optimizer)
+        plain = MLP(hidden_sizes=[30], seed=0)
+        mu.fit(plain, (x, t), epochs=1, batch_size=50, optimizer=optimizer,
+               lr=bench_training.LR[optimizer], seed=0, progress=False)
+        for key, value in plain.params.items():
+            assert np.array_equal(net.params[key], value), (optimizer, key)
+        assert set(parts) == set(bench_step.PARTS)
+        assert all(value > 0 for value in parts.values())
+        assert sum(parts.values()) < seconds
+
+
+def test_the_step_bench_without_gather_hands_every_step_the_same_minibatch():
+    import bench_step
+
+    x = np.arange(20 * 784, dtype=np.float32).reshape(20, 784)
+    clock = bench_step.Clock()
+    images = bench_step.Images(x, clock, fixed=4)
+    assert len(images) == 20
+    assert np.array_equal(images[np.array([7, 3, 19, 11])], x[:4])
+    assert np.array_equal(images[np.array([12, 0, 5, 6])], x[:4])
+    gathered = bench_step.Images(x, clock)[np.array([7, 3, 19, 11])]
+    assert np.array_equal(gathered, x[[7, 3, 19, 11]])
+    assert clock.seconds["gather"] > 0
