@@ -13,8 +13,8 @@ training set, with the step's parts timed where ``fit`` calls them:
 Then:
 - "step": the epoch as bench_training.py times it (no timers), per step;
 - "no gather": the same epoch with every step handed one minibatch that stays in cache:
-  the step without the wait on memory (timed with the parts' timers, which add about a
-  microsecond to each of the three parts);
+  the step without the wait on memory (timed with the parts' timers, which add about 0.2
+  microseconds to each of the three parts);
 - "50% at": the longest step that meets bench_training.py's target, 50% of the float32
   matmul peak measured beside the epoch, with the "% peak" each of the two steps reaches.
 
