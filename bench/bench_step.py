@@ -94,14 +94,12 @@ def timed_epoch(x, t, hidden_sizes, batch_size, optimizer, fixed=False):
     opt = get_optimizer(optimizer, training.LR[optimizer])
     opt.update = clock.timed("update", opt.update)
     images = Images(x, clock, fixed=batch_size if fixed else None)
-    history = mu.fit(net, (images, t), epochs=1, batch_size=batch_size, optimizer=opt, seed=0,
-                     progress=False)
-    return history.seconds, clock.seconds, net
+    return training.fit_epoch(net, images, t, batch_size, opt).seconds, clock.seconds, net
 
 
 def measure(x, t, hidden_sizes, batch_size, optimizer, repeats):
-    """Per step, medians over ``repeats`` epochs: every column the table prints, in seconds
-    (``peak`` in FLOP/s)."""
+    """Per step, every column the table prints, in seconds (``peak`` in FLOP/s): medians over
+    ``repeats`` epochs, but for ``matmuls``, timed once over 30 steps' worth of products."""
     rows = {name: [] for name in ("step", "peak", "no gather", *PARTS, "rest")}
     steps = len(x) // batch_size
     for _ in range(repeats):

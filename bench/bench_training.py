@@ -105,14 +105,10 @@ def matmul_peak(repeats=5):
 
 
 def step_matmuls(hidden_sizes, batch_size, n_in=784, n_out=10):
-    """The (m, k, n) shapes of one training step's matmuls, as ``step_flops`` counts them."""
-    sizes = [n_in, *hidden_sizes, n_out]
-    shapes = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        shapes += [(batch_size, a, b), (a, batch_size, b)]  # forward x @ W, and dW = x.T @ dout
-        if i > 0:
-            shapes.append((batch_size, b, a))  # dx = dout @ W.T
-    return shapes
+    """The (m, k, n) shapes of one training step's matmuls, as ``step_flops`` counts them: those
+    of ``step_operands``."""
+    pairs = step_operands(hidden_sizes, batch_size, n_in, n_out)
+    return [(a.shape[0], a.shape[1], b.shape[1]) for a, b in pairs]
 
 
 def step_operands(hidden_sizes, batch_size, n_in=784, n_out=10):
@@ -163,14 +159,20 @@ def book_layers(net):
     return net
 
 
+def fit_epoch(net, x, t, batch_size, optimizer):
+    """One epoch of ``mu.fit`` as the benches time it (seed 0, no validation, no progress bar);
+    ``optimizer`` is a name of ``LR`` or a ready optimizer. Returns fit's ``History``."""
+    lr = LR[optimizer] if isinstance(optimizer, str) else optimizer.lr
+    return mu.fit(net, (x, t), epochs=1, batch_size=batch_size, optimizer=optimizer, lr=lr, seed=0,
+                  progress=False)
+
+
 def numpy_epoch(x, t, hidden_sizes, batch_size, optimizer, book=False):
     net = mu.MLP(hidden_sizes=hidden_sizes, seed=0)
     if book:
         net = book_layers(net)
         optimizer = BOOK_OPTIMIZERS[optimizer](lr=LR[optimizer])
-    history = mu.fit(net, (x, t), epochs=1, batch_size=batch_size, optimizer=optimizer,
-                     lr=LR[optimizer] if isinstance(optimizer, str) else optimizer.lr, seed=0, progress=False)
-    return history.seconds
+    return fit_epoch(net, x, t, batch_size, optimizer).seconds
 
 
 def torch_epoch(x, t, hidden_sizes, batch_size, optimizer):
