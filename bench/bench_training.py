@@ -7,9 +7,11 @@ frameworks, so a slow moment of the machine hits every column alike.
 Printed per configuration:
 - numpy s/epoch, and the FLOP rate the step needs (matmul FLOPs of forward and
   backward, divided by the epoch time) as a fraction of numpy's float32 matmul
-  peak measured just before and after that epoch;
+  peak measured just before and after that epoch (the median of the epochs' own
+  fractions), its 95% interval and the 50% target's verdict;
 - PyTorch s/epoch on the CPU for the same MLP, optimizer and batches, and the
-  ratio numpy / PyTorch (< 1 means numpy is faster), where torch is installed;
+  ratio numpy / PyTorch (< 1 means numpy is faster; the median of each numpy epoch
+  against the PyTorch epoch run right after it), where torch is installed;
 - "matmuls": the same ratio for the step's matmuls alone (same shapes, nothing
   around them): what the two BLAS libraries contribute, numpy's OpenBLAS against
   PyTorch's MKL. Where it is above 1, numpy's sgemm is the slower part;
@@ -35,6 +37,12 @@ and for Adam, and, with the kernel a reader's machine runs, at least 50% of the 
 peak on every config for SGD and for Adam. The FLOPs counted are the step's matmuls
 only: Adam's update adds a square root and a division for every weight (in one compiled
 pass, see ``optimizer.FusedAdam``) that count no FLOPs, so its fraction is the lower one.
+Each config's verdict follows the rule the notebooks apply to the post's findings
+(``verdicts.decide``): the median over the epochs with a bootstrap 95% interval; the
+target is met when the whole interval lies on its side of the line, missed when the whole
+interval lies on the other side, and "cannot tell" otherwise. On a shared machine a
+config near the line is then reported as such instead of flipping between met and
+missed from one run to the next. Fewer than 5 repeats always give "cannot tell".
 
 Every figure is measured twice by default: with BLAS (and PyTorch) on one
 thread, as each sweep agent runs when there is one agent per core, and with the
@@ -59,6 +67,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import mnist_utils as mu  # noqa: E402
+import verdicts  # noqa: E402  (the house rule: an estimate, its 95% interval, one verdict)
 from layers import Affine, Relu, SoftmaxWithLoss  # noqa: E402  (the printed classes)
 from optimizer import SGD, Adam  # noqa: E402  (the book's; training runs compiled stand-ins)
 
@@ -74,6 +83,7 @@ LR = {"sgd": 0.1, "adam": 0.001}
 BOOK_OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")  # what pins OpenBLAS to one CPU's kernels
 TARGET = 0.50
+OUTCOMES = {verdicts.HOLDS: "met", verdicts.FAILS: "missed", verdicts.UNSURE: "cannot tell"}
 
 
 def step_flops(hidden_sizes, batch_size, n_in=784, n_out=10):
@@ -227,10 +237,38 @@ def measure(x, t, xt, tt, optimizers, repeats, book=False):
     return runs
 
 
+def target_verdict(values, target, above=True):
+    """Whether a config meets a target, by the series' one rule (``verdicts.decide``).
+
+    Parameters
+    ----------
+    values : sequence of float
+        One figure per epoch (a fraction of the peak, a numpy / PyTorch ratio).
+    target : float
+        The line the figure must reach.
+    above : bool
+        True when the target asks for ``values`` at or above ``target`` (the fraction of the
+        peak), False when at or below (the ratio).
+
+    Returns
+    -------
+    (verdicts.Interval, str)
+        The median's distance from the target, signed so that positive meets it, with a
+        bootstrap 95% interval over the epochs; and "met" when the whole interval is on the
+        target's side, "missed" when it is all on the other side, "cannot tell" otherwise
+        (always, with fewer than ``verdicts.MIN_RUNS`` epochs).
+    """
+    sign = 1.0 if above else -1.0
+    margins = sign * (np.asarray(values, dtype=float) - target)
+    interval = verdicts.bootstrap_interval(np.median, (margins,), "median margin")
+    return interval, OUTCOMES[verdicts.decide(interval)]
+
+
 def report(runs, n_train, kernel):
-    """Print one table and the two targets' verdicts."""
+    """Print one table and the two targets' verdicts, each config's with its 95% interval."""
     header = (f"{'hidden':>11} {'batch':>5} {'opt':>5} {'numpy s':>8} {'GFLOP/s':>8} {'peak':>6}"
-              f" {'% peak':>7} {'torch s':>8} {'np/torch':>8} {'matmuls':>8} {'book s':>7}")
+              f" {'% peak':>7} {'95% interval':>13} {'50%?':>11} {'torch s':>8} {'np/torch':>8}"
+              f" {'matmuls':>8} {'book s':>7}")
     print(header)
     print("-" * len(header))
     fractions, ratios = {}, {}
@@ -238,15 +276,17 @@ def report(runs, n_train, kernel):
         hidden, batch_size, opt = key
         np_s = statistics.median(r["numpy"])
         epoch_flops = step_flops(hidden, batch_size) * (n_train // batch_size)
-        # the median of each epoch's own fraction of the peak measured beside it
-        fractions[key] = statistics.median(epoch_flops / s / p
-                                           for s, p in zip(r["numpy"], r["peak"], strict=True))
+        # each epoch's own fraction of the peak measured beside it
+        fractions[key] = [epoch_flops / s / p for s, p in zip(r["numpy"], r["peak"], strict=True)]
+        interval, verdict = target_verdict(fractions[key], TARGET)
+        low, high = (100 * (TARGET + end) for end in (interval.low, interval.high))
         line = (f"{str(list(hidden)):>11} {batch_size:>5} {opt:>5} {np_s:8.3f}"
                 f" {epoch_flops / np_s / 1e9:8.1f} {statistics.median(r['peak']) / 1e9:6.1f}"
-                f" {100 * fractions[key]:6.1f}%")
+                f" {100 * statistics.median(fractions[key]):6.1f}% {low:6.1f}-{high:5.1f}% {verdict:>11}")
         if r["torch"]:
-            ratios[key] = np_s / statistics.median(r["torch"])
-            line += (f" {statistics.median(r['torch']):8.3f} {ratios[key]:8.2f}"
+            # each epoch's ratio to the PyTorch epoch measured right after it
+            ratios[key] = [n / p for n, p in zip(r["numpy"], r["torch"], strict=True)]
+            line += (f" {statistics.median(r['torch']):8.3f} {statistics.median(ratios[key]):8.2f}"
                      f" {statistics.median(r['mm']):8.2f}")
         else:
             line += f" {'-':>8} {'-':>8} {'-':>8}"
@@ -257,17 +297,26 @@ def report(runs, n_train, kernel):
     def name(key):
         return f"{list(key[0])}/{key[1]} {key[2]}"
 
+    def tally(figures, target, above):
+        """``"met on 3, missed on 1 of 4 configs"``: each config's verdict, counted."""
+        counts = {outcome: 0 for outcome in OUTCOMES.values()}
+        for values in figures.values():
+            counts[target_verdict(values, target, above)[1]] += 1
+        said = ", ".join(f"{outcome} on {n}" for outcome, n in counts.items() if n)
+        return f"{said} of {len(figures)} configs"
+
+    print(f"Verdicts: a config meets a target when the 95% interval of its median over the "
+          f"{len(next(iter(runs.values()))['numpy'])} epochs (bootstrap, verdicts.py) lies wholly on the "
+          f"target's side, misses it when wholly on the other side; otherwise cannot tell.")
     for opt in dict.fromkeys(key[2] for key in fractions):
         mine = {key: f for key, f in fractions.items() if key[2] == opt}
-        low = min(mine, key=mine.get)
-        met = sum(f >= TARGET for f in mine.values())
-        print(f"target >= {TARGET:.0%} of peak ({kernel} kernel), {opt}: {met} of {len(mine)} configs "
-              f"(lowest {100 * mine[low]:.1f}%, {name(low)})")
+        low = min(mine, key=lambda key: statistics.median(mine[key]))
+        print(f"target >= {TARGET:.0%} of peak ({kernel} kernel), {opt}: {tally(mine, TARGET, True)} "
+              f"(lowest {100 * statistics.median(mine[low]):.1f}%, {name(low)})")
     if ratios:
-        high = max(ratios, key=ratios.get)
-        met = sum(r <= 1.0 for r in ratios.values())
-        print(f"target numpy no slower than PyTorch: {met} of {len(ratios)} configs "
-              f"(highest ratio {ratios[high]:.2f}, {name(high)})")
+        high = max(ratios, key=lambda key: statistics.median(ratios[key]))
+        print(f"target numpy no slower than PyTorch: {tally(ratios, 1.0, False)} "
+              f"(highest ratio {statistics.median(ratios[high]):.2f}, {name(high)})")
 
 
 def openblas_kernels():

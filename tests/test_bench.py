@@ -47,6 +47,46 @@ def test_the_child_bench_gets_every_option_but_blas_env():
     assert bench_training.strip_blas_env(argv) == ["--repeats", "3", "--threads", "1", "--book-layers"]
 
 
+@pytest.mark.parametrize("fractions, verdict", [
+    ([0.53, 0.55, 0.51, 0.56, 0.54], "met"),          # every epoch above the line
+    ([0.44, 0.47, 0.41, 0.46, 0.48], "missed"),       # every epoch below it
+    ([0.47, 0.52, 0.49, 0.51, 0.53], "cannot tell"),  # median above, but epochs on both sides
+    ([0.70, 0.71, 0.72, 0.73], "cannot tell"),        # far above, but only 4 epochs
+])
+def test_a_config_meets_the_peak_target_only_when_its_whole_interval_is_above_it(fractions, verdict):
+    interval, said = bench_training.target_verdict(fractions, 0.5)
+    assert said == verdict
+    assert interval.estimate == pytest.approx(float(np.median(fractions)) - 0.5)
+    if len(fractions) == 5:
+        # Of 5 epochs, a resample's median is the smallest (or largest) one with chance
+        # 5.8%, more than the 2.5% each end leaves out: the interval spans the epochs.
+        assert interval.low == pytest.approx(min(fractions) - 0.5)
+        assert interval.high == pytest.approx(max(fractions) - 0.5)
+
+
+def test_the_pytorch_target_asks_for_ratios_at_or_below_one():
+    assert bench_training.target_verdict([0.31, 0.35, 0.30, 0.33, 0.36], 1.0, above=False)[1] == "met"
+    assert bench_training.target_verdict([1.21, 1.35, 1.30, 1.23, 1.26], 1.0, above=False)[1] == "missed"
+
+
+def test_the_report_counts_each_configs_verdict(capsys):
+    peak, n_train = 2e11, 60_000
+
+    def run(hidden, batch_size, *fractions):  # epochs that reach these fractions of the peak
+        flops = bench_training.step_flops(hidden, batch_size) * (n_train // batch_size)
+        seconds = [flops / f / peak for f in fractions]
+        return {"numpy": seconds, "peak": [peak] * len(seconds), "torch": [2 * s for s in seconds],
+                "book": [], "mm": [0.5] * len(seconds)}
+
+    runs = {((100,), 100, "sgd"): run([100], 100, 0.53, 0.55, 0.51, 0.56, 0.54),
+            ((512,), 128, "sgd"): run([512], 128, 0.44, 0.47, 0.41, 0.46, 0.48)}
+    bench_training.report(runs, n_train, "SkylakeX")
+    out = capsys.readouterr().out
+    assert "target >= 50% of peak (SkylakeX kernel), sgd: met on 1, missed on 1 of 2 configs" in out
+    assert "(lowest 46.0%, [512]/128 sgd)" in out
+    assert "target numpy no slower than PyTorch: met on 2 of 2 configs (highest ratio 0.50" in out
+
+
 @pytest.mark.parametrize("hidden_sizes, batch_size", [([100], 100), ([30, 20, 10], 7)])
 def test_step_operands_are_the_counted_products_in_the_layers_layouts(hidden_sizes, batch_size):
     # their shapes are step_matmuls', which the test above checks against step_flops
