@@ -271,22 +271,25 @@ def report(runs, n_train, kernel):
               f" {'matmuls':>8} {'book s':>7}")
     print(header)
     print("-" * len(header))
+    # per config and target: (the median over the epochs, the verdict), each worked out once
     fractions, ratios = {}, {}
     for key, r in runs.items():
         hidden, batch_size, opt = key
         np_s = statistics.median(r["numpy"])
         epoch_flops = step_flops(hidden, batch_size) * (n_train // batch_size)
         # each epoch's own fraction of the peak measured beside it
-        fractions[key] = [epoch_flops / s / p for s, p in zip(r["numpy"], r["peak"], strict=True)]
-        interval, verdict = target_verdict(fractions[key], TARGET)
+        per_epoch = [epoch_flops / s / p for s, p in zip(r["numpy"], r["peak"], strict=True)]
+        interval, verdict = target_verdict(per_epoch, TARGET)
+        fractions[key] = (statistics.median(per_epoch), verdict)
         low, high = (100 * (TARGET + end) for end in (interval.low, interval.high))
         line = (f"{str(list(hidden)):>11} {batch_size:>5} {opt:>5} {np_s:8.3f}"
                 f" {epoch_flops / np_s / 1e9:8.1f} {statistics.median(r['peak']) / 1e9:6.1f}"
-                f" {100 * statistics.median(fractions[key]):6.1f}% {low:6.1f}-{high:5.1f}% {verdict:>11}")
+                f" {100 * fractions[key][0]:6.1f}% {low:6.1f}-{high:5.1f}% {verdict:>11}")
         if r["torch"]:
             # each epoch's ratio to the PyTorch epoch measured right after it
-            ratios[key] = [n / p for n, p in zip(r["numpy"], r["torch"], strict=True)]
-            line += (f" {statistics.median(r['torch']):8.3f} {statistics.median(ratios[key]):8.2f}"
+            per_epoch = [n / p for n, p in zip(r["numpy"], r["torch"], strict=True)]
+            ratios[key] = (statistics.median(per_epoch), target_verdict(per_epoch, 1.0, above=False)[1])
+            line += (f" {statistics.median(r['torch']):8.3f} {ratios[key][0]:8.2f}"
                      f" {statistics.median(r['mm']):8.2f}")
         else:
             line += f" {'-':>8} {'-':>8} {'-':>8}"
@@ -297,26 +300,27 @@ def report(runs, n_train, kernel):
     def name(key):
         return f"{list(key[0])}/{key[1]} {key[2]}"
 
-    def tally(figures, target, above):
-        """``"met on 3, missed on 1 of 4 configs"``: each config's verdict, counted."""
+    def tally(figures):
+        """``"met on 3, missed on 1 of 4 configs"``: the configs' verdicts, counted."""
         counts = {outcome: 0 for outcome in OUTCOMES.values()}
-        for values in figures.values():
-            counts[target_verdict(values, target, above)[1]] += 1
+        for _, verdict in figures.values():
+            counts[verdict] += 1
         said = ", ".join(f"{outcome} on {n}" for outcome, n in counts.items() if n)
         return f"{said} of {len(figures)} configs"
 
-    print(f"Verdicts: a config meets a target when the 95% interval of its median over the "
-          f"{len(next(iter(runs.values()))['numpy'])} epochs (bootstrap, verdicts.py) lies wholly on the "
-          f"target's side, misses it when wholly on the other side; otherwise cannot tell.")
+    epochs = len(next(iter(runs.values()))["numpy"])
+    print(f"Verdicts: a config meets a target when the 95% interval of its median over the {epochs} "
+          "epochs (bootstrap, verdicts.py) lies wholly on the target's side, misses it when wholly "
+          "on the other side; otherwise cannot tell.")
     for opt in dict.fromkeys(key[2] for key in fractions):
         mine = {key: f for key, f in fractions.items() if key[2] == opt}
-        low = min(mine, key=lambda key: statistics.median(mine[key]))
-        print(f"target >= {TARGET:.0%} of peak ({kernel} kernel), {opt}: {tally(mine, TARGET, True)} "
-              f"(lowest {100 * statistics.median(mine[low]):.1f}%, {name(low)})")
+        low = min(mine, key=lambda key: mine[key][0])
+        print(f"target >= {TARGET:.0%} of peak ({kernel} kernel), {opt}: {tally(mine)} "
+              f"(lowest {100 * mine[low][0]:.1f}%, {name(low)})")
     if ratios:
-        high = max(ratios, key=lambda key: statistics.median(ratios[key]))
-        print(f"target numpy no slower than PyTorch: {tally(ratios, 1.0, False)} "
-              f"(highest ratio {statistics.median(ratios[high]):.2f}, {name(high)})")
+        high = max(ratios, key=lambda key: ratios[key][0])
+        print(f"target numpy no slower than PyTorch: {tally(ratios)} "
+              f"(highest ratio {ratios[high][0]:.2f}, {name(high)})")
 
 
 def openblas_kernels():
