@@ -16,6 +16,8 @@ Sweep state lives in ``.sweeps/<sweep_id>/`` under the working directory::
 
     sweep.yaml           the validated config, project, entity and random seed
     journal.log          Optuna's JournalStorage: every trial, its params and outcome
+    journal.lock         held while an agent appends to the journal (the kernel frees it
+                         if that agent is killed)
     claim.lock           serialises agents (several processes may share one sweep)
     params/config-<run_id>.yaml   the values handed to wandb.init, as W&B's agent writes them
     heartbeats/<trial>   touched every few seconds while a trial runs, so an agent that

@@ -2,8 +2,8 @@
 
 Sweep state lives in ``.sweeps/<sweep_id>/`` under the working directory (the package
 docstring lists its files). Several agents, in several processes or on several machines
-sharing the folder, read and write it at once: they append to one journal, and take
-``claim.lock`` only to claim a trial.
+sharing the folder, read and write it at once: they append to one journal (under
+``journal.lock``), and take ``claim.lock`` only to claim a trial.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ import yaml
 from optuna.trial import TrialState
 
 from .yamlfiles import Dumper, SafeLoader
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 SWEEPS_DIR = Path(".sweeps")
 # What new_id() makes, and what W&B's sweep ids look like: the only names a sweep folder has.
@@ -86,25 +91,56 @@ def quiet_optuna():
         optuna.logging.set_verbosity(level)
 
 
+class ProcessLock:
+    """An exclusive lock between processes, held as ``flock`` on the file ``path``.
+
+    It has the two methods Optuna asks of a journal's lock, ``acquire`` and ``release``.
+    The kernel lets go of it when its holder ends, however it ends: an agent killed while
+    holding it leaves nothing behind. (Optuna's default journal lock is a symlink that a
+    killed holder leaves in place; its 30 s grace period cannot free it when the journal's
+    path is relative, as ``.sweeps/`` is, because the link then points nowhere and its age
+    cannot be read: every later agent waited for it forever.)
+    """
+
+    def __init__(self, path):
+        self.path = str(path)
+        self._file = None
+
+    def acquire(self):
+        f = open(self.path, "a")  # noqa: SIM115 (open until release())
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX)
+        except BaseException:
+            f.close()
+            raise
+        self._file = f
+        return True
+
+    def release(self):
+        f, self._file = self._file, None
+        try:
+            fcntl.flock(f, fcntl.LOCK_UN)
+        finally:
+            f.close()
+
+
+def process_lock(path):
+    """A lock between processes on ``path``: ``ProcessLock``, or on Windows (no ``flock``)
+    Optuna's lock file, which it frees 30 s after a holder died."""
+    if fcntl is None:
+        return optuna.storages.journal.JournalFileOpenLock(os.path.abspath(path))
+    return ProcessLock(path)
+
+
 @contextlib.contextmanager
 def file_lock(path):
     """An exclusive lock between processes; agents hold it only to claim a trial."""
+    lock = process_lock(path)
+    lock.acquire()
     try:
-        import fcntl
-    except ImportError:  # Windows: Optuna's portable lock file
-        lock = optuna.storages.journal.JournalFileOpenLock(str(path))
-        lock.acquire()
-        try:
-            yield
-        finally:
-            lock.release()
-        return
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+        yield
+    finally:
+        lock.release()
 
 
 def whole_records_end(f):
@@ -128,9 +164,14 @@ class Journal(optuna.storages.journal.JournalFileBackend):
     A full disk (or a process killed inside ``write``) leaves a record cut off. Optuna
     skips a cut-off last line when reading, but the next append would glue a new
     record onto it, and that line would make the whole journal unreadable for good.
-    The repair happens under Optuna's own append lock, so it never cuts a record that
-    another agent is writing at that moment.
+    The repair happens under the append lock (``journal.lock`` beside it, a
+    ``ProcessLock``), so it never cuts a record that another agent is writing at that
+    moment.
     """
+
+    def __init__(self, file_path):
+        lock = process_lock(Path(file_path).with_name("journal.lock"))
+        super().__init__(file_path, lock_obj=lock)
 
     def read_logs(self, log_number_from):
         try:

@@ -74,9 +74,52 @@ def test_an_append_that_fails_on_a_full_disk_leaves_no_half_record(monkeypatch):
         patched.setattr(state.os, "fsync", full_disk)
         journal.append_logs([{"op_code": 8, "trial_id": 0, "user_attr": {"a": "b" * 500}}])
     assert Path("journal.log").read_bytes() == whole
-    assert not Path("journal.log.lock").exists()  # Optuna's append lock was released
+    assert lock_is_free("journal.lock")  # the append lock was released
     assert list(state.Journal("journal.log").read_logs(0)) == [{"op_code": 0,
                                                                        "study_name": "s"}]
+
+
+def lock_is_free(path):
+    """Whether another process could take the lock on ``path`` now (asked without waiting)."""
+    import fcntl
+
+    with open(path, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return True
+
+
+HOLD_THE_JOURNAL_LOCK = """
+import sys, time
+from local_sweeps import state
+journal = state.Journal(sys.argv[1])
+journal._lock.acquire()
+print("holding", flush=True)
+time.sleep(600)
+"""
+
+
+def test_an_agent_killed_while_it_appends_to_the_journal_does_not_stop_the_next():
+    sweep_id = local_sweeps.sweep(GRID)
+    journal = Path(".sweeps", sweep_id, "journal.log")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_JOURNAL_LOCK, str(journal)],
+                              env=env, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline() == b"holding\n"
+        assert not lock_is_free(journal.with_name("journal.lock"))
+    finally:
+        holder.kill()  # killed holding the lock, as an agent killed mid-append would be
+        holder.wait()
+        holder.stdout.close()
+    # Another agent process goes on at once (with Optuna's own lock, it waited forever).
+    subprocess.run([sys.executable, "-m", "local_sweeps", "agent", sweep_id,
+                    "--function", "sweep_fixtures:train_config_value"],
+                   env=env, check=True, timeout=120, capture_output=True)
+    assert finished_x(sweep_id) == [1, 2, 3, 4]
 
 
 def test_a_journal_damaged_in_the_middle_is_an_error_naming_the_file():
