@@ -6,6 +6,7 @@ offline W&B runs (~0.6 s each), so counts stay small."""
 import contextlib
 import datetime
 import errno
+import fcntl
 import json
 import os
 import socket
@@ -33,6 +34,11 @@ GRID = {"method": "grid", "metric": {"name": "score", "goal": "maximize"},
 
 # Every test runs offline, quietly, in its own empty folder (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("offline_sweep_folder")
+
+
+def child_env(**extra):
+    """This process's environment, with the project and tests/ importable, plus ``extra``."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)]), **extra}
 
 
 def finished_x(sweep_id):
@@ -81,8 +87,6 @@ def test_an_append_that_fails_on_a_full_disk_leaves_no_half_record(monkeypatch):
 
 def lock_is_free(path):
     """Whether another process could take the lock on ``path`` now (asked without waiting)."""
-    import fcntl
-
     with open(path, "a") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -105,9 +109,8 @@ time.sleep(600)
 def test_an_agent_killed_while_it_appends_to_the_journal_does_not_stop_the_next():
     sweep_id = local_sweeps.sweep(GRID)
     journal = Path(".sweeps", sweep_id, "journal.log")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
     holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_JOURNAL_LOCK, str(journal)],
-                              env=env, stdout=subprocess.PIPE)
+                              env=child_env(), stdout=subprocess.PIPE)
     try:
         assert holder.stdout.readline() == b"holding\n"
         assert not lock_is_free(journal.with_name("journal.lock"))
@@ -116,9 +119,8 @@ def test_an_agent_killed_while_it_appends_to_the_journal_does_not_stop_the_next(
         holder.wait()
         holder.stdout.close()
     # Another agent process goes on at once (with Optuna's own lock, it waited forever).
-    subprocess.run([sys.executable, "-m", "local_sweeps", "agent", sweep_id,
-                    "--function", "sweep_fixtures:train_config_value"],
-                   env=env, check=True, timeout=120, capture_output=True)
+    agent = run_cli("agent", sweep_id, "--function", "sweep_fixtures:train_config_value")
+    assert agent.returncode == 0, agent.stderr
     assert finished_x(sweep_id) == [1, 2, 3, 4]
 
 
@@ -235,8 +237,7 @@ def test_a_yaml_bomb_is_refused_cheaply_as_a_config_and_as_a_sweeps_state(capsys
 
 def run_cli(*args):
     """``python -m local_sweeps ARGS`` in a fresh process, here, its output captured."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
-    return subprocess.run([sys.executable, "-m", "local_sweeps", *args], env=env,
+    return subprocess.run([sys.executable, "-m", "local_sweeps", *args], env=child_env(),
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
@@ -344,10 +345,9 @@ def test_sigterm_records_the_trial_as_interrupted_and_exits_promptly():
     import signal
 
     sweep_id = local_sweeps.sweep({**GRID, "parameters": {"x": {"values": [1, 2]}}})
-    env = {**os.environ, "FIXTURE_SLEEP": "60",
-           "PYTHONPATH": os.pathsep.join([str(REPO), str(TESTS)])}
     agent = subprocess.Popen([sys.executable, "-m", "local_sweeps", "agent", sweep_id,
-                              "--function", "sweep_fixtures:train_sleep"], env=env,
+                              "--function", "sweep_fixtures:train_sleep"],
+                             env=child_env(FIXTURE_SLEEP="60"),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 45
